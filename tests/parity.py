@@ -1,0 +1,89 @@
+"""Helpers shared by the torch-parity tests: move values between Match and torch, compare them.
+
+Every comparison is in float64 at rtol 1e-7 (or tighter), as the project promises.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import match
+from match import List2D, Matrix
+
+try:
+    import torch
+except ImportError:  # the torch-free tests still run
+    torch = None  # type: ignore[assignment]
+
+RTOL = 1e-7
+ATOL = 1e-10
+
+
+def rows_of(x: Any) -> list[list[float]]:
+    """Plain rows from a Matrix, a List2D, a torch tensor (1D becomes one row) or nested lists."""
+    if isinstance(x, (Matrix, List2D)):
+        return x.tolist()
+    if torch is not None and isinstance(x, torch.Tensor):
+        t = x.detach().to(torch.float64)
+        if t.dim() == 0:
+            t = t.reshape(1, 1)
+        elif t.dim() == 1:
+            t = t.reshape(1, -1)
+        return t.tolist()
+    if isinstance(x, (int, float)):
+        return [[float(x)]]
+    return [[float(v) for v in row] for row in x]
+
+
+def assert_close(actual: Any, expected: Any, rtol: float = RTOL, atol: float = ATOL,
+                 what: str = "") -> None:
+    """Fail unless the two agree elementwise to rtol/atol (shapes must match, NaNs must match)."""
+    a, e = rows_of(actual), rows_of(expected)
+    shape_a, shape_e = (len(a), len(a[0])), (len(e), len(e[0]))
+    if shape_a != shape_e:
+        raise AssertionError(f"{what}: shape {shape_a} != expected {shape_e}")
+    for i, (ra, re) in enumerate(zip(a, e)):
+        for j, (x, y) in enumerate(zip(ra, re)):
+            if x != x and y != y:
+                continue
+            if x == y:  # also covers equal infinities
+                continue
+            if not abs(x - y) <= atol + rtol * abs(y):
+                raise AssertionError(f"{what}: element ({i}, {j}): {x!r} != expected {y!r}")
+
+
+def random_rows(nrow: int, ncol: int, seed: int, low: float = -2.0, high: float = 2.0
+                ) -> list[list[float]]:
+    """Reproducible uniform values for tests."""
+    r = random.Random(seed)
+    return [[r.uniform(low, high) for _ in range(ncol)] for _ in range(nrow)]
+
+
+def tensor(rows: Sequence[Sequence[float]], requires_grad: bool = True) -> Any:
+    """A float64 torch tensor from rows."""
+    return torch.tensor(rows, dtype=torch.float64, requires_grad=requires_grad)
+
+
+def check_against_torch(
+    match_fn: Callable[..., Matrix],
+    torch_fn: Callable[..., Any],
+    *inputs: Sequence[Sequence[float]],
+    seed: int = 0,
+    rtol: float = RTOL,
+    what: str = "",
+) -> None:
+    """Run both functions on the same inputs, then backward with the same random upstream
+    gradient; compare the outputs and every input's gradient."""
+    ms = [match.mat(rows) for rows in inputs]
+    ts = [tensor(rows) for rows in inputs]
+    out_m = match_fn(*ms)
+    out_t = torch_fn(*ts)
+    assert_close(out_m, out_t, rtol=rtol, what=f"{what} value")
+    upstream = random_rows(*out_m.shape, seed=seed + 1000)
+    out_m.backward(match.mat(upstream, requires_grad=False))
+    out_t.backward(tensor(upstream, requires_grad=False).reshape(out_t.shape))
+    for k, (m, t) in enumerate(zip(ms, ts)):
+        expected = t.grad if t.grad is not None else torch.zeros_like(t)
+        assert_close(m.grad, expected, rtol=rtol, what=f"{what} grad of input {k}")
