@@ -242,6 +242,13 @@ class PythonKernels:
         """a where a > 0, else slope * a."""
         return [[x if x > 0.0 else slope * x for x in row] for row in a]
 
+    def softplus(self, a: Rows) -> Rows:
+        """log(1 + e^a), written so that e^a never overflows."""
+        return [
+            [x + math.log1p(math.exp(-x)) if x > 0 else math.log1p(math.exp(x)) for x in row]
+            for row in a
+        ]
+
     def sin(self, a: Rows) -> Rows:
         """Sine."""
         return [list(map(math.sin, row)) for row in a]
@@ -797,6 +804,10 @@ class List2D:
     def leaky_relu(self, negative_slope: float = 0.01) -> List2D:
         """x where x > 0, else negative_slope * x."""
         return self.__new(self.kernels.leaky_relu(self.vals, float(negative_slope)))
+
+    def softplus(self) -> List2D:
+        """log(1 + e^x) for each element (a smooth relu)."""
+        return self.__new(self.kernels.softplus(self.vals))
 
     def sin(self) -> List2D:
         """Sine of each element."""

@@ -227,7 +227,8 @@ class Matrix:
         """Compute d(self)/d(x) for every x in the graph that tracks gradients.
 
         `gradient` seeds the pass (ones when omitted). The graph is freed afterwards unless
-        `retain_graph=True`; gradients accumulate into `.grad` (call `zero_grad` between steps).
+        `retain_graph=True`. Leaves accumulate gradients into `.grad` over calls (call
+        `zero_grad` between steps); results of ops hold the gradient of the latest pass.
         """
         if not self.requires_grad:
             raise RuntimeError(
@@ -236,6 +237,9 @@ class Matrix:
             )
         seed = self.__seed(gradient)
         order = self.__topological_order()
+        for node in order:  # intermediates hold this pass's gradient; leaves accumulate
+            if node._children:
+                node._grad = None
         self._accumulate(seed)
         tracing = _trace_enabled  # read once: the trace costs nothing when off
         for node in reversed(order):
@@ -532,6 +536,16 @@ class Matrix:
             self._accumulate(g * (positive + (1.0 - positive) * negative_slope))
 
         return _result("leaky_relu", x.leaky_relu(negative_slope), (self,), backward, saved=(x,))
+
+    def softplus(self) -> Matrix:
+        """log(1 + e^x), elementwise (a smooth relu)."""
+        x = self.data
+
+        def backward(g: List2D) -> None:
+            # d softplus(x)/dx = sigmoid(x)
+            self._accumulate(g * x.sigmoid())
+
+        return _result("softplus", x.softplus(), (self,), backward, saved=(x,))
 
     def sin(self) -> Matrix:
         """Sine, elementwise."""

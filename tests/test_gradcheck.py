@@ -1,0 +1,242 @@
+"""match.gradcheck: every op's backward agrees with finite differences; wrong ones are caught."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+import match
+from match import Matrix, mat
+from match.function import Function
+from match.gradcheck import GradcheckError, gradcheck
+
+# Fixed inputs away from kinks: no zeros (abs, relu, clamp), no ties (max, min, maximum).
+A = [[0.3, -1.2, 0.7], [1.5, -0.4, -0.9]]  # (2, 3), mixed signs
+B = [[-0.6, 0.8, 1.1], [0.2, -1.3, 0.45]]  # (2, 3)
+P = [[0.5, 1.7, 0.9], [2.2, 1.3, 0.35]]  # (2, 3), positive
+ROW = [[0.25, -0.75, 1.35]]  # (1, 3)
+COL = [[0.6], [-1.1]]  # (2, 1)
+SQ = [[0.4, -0.3, 0.8], [1.2, 0.5, -0.7], [-0.2, 0.9, 0.1]]  # (3, 3)
+W = [[0.3, -0.5, 0.8], [-0.1, 0.6, 0.2], [0.7, 0.4, -0.9], [0.05, -0.35, 0.55]]  # (4, 3)
+BIAS = [[0.1, -0.2, 0.3, 0.4]]  # (1, 4)
+
+
+def m(values: list[list[float]]) -> Matrix:
+    return mat(values)
+
+
+UNARY = {
+    "neg": lambda a: -a,
+    "transpose": lambda a: a.T,
+    "exp": lambda a: a.exp(),
+    "tanh": lambda a: a.tanh(),
+    "sigmoid": lambda a: a.sigmoid(),
+    "relu": lambda a: a.relu(),
+    "leaky_relu": lambda a: a.leaky_relu(0.1),
+    "abs": lambda a: a.abs(),
+    "sin": lambda a: a.sin(),
+    "cos": lambda a: a.cos(),
+    "clamp": lambda a: a.clamp(-1.0, 1.0),
+    "clamp_min": lambda a: a.clamp(min=-0.5),
+    "clamp_max": lambda a: a.clamp(max=0.5),
+    "sum": lambda a: a.sum(),
+    "sum0": lambda a: a.sum(0),
+    "sum1": lambda a: a.sum(1),
+    "mean": lambda a: a.mean(),
+    "mean0": lambda a: a.mean(0),
+    "mean1": lambda a: a.mean(1),
+    "max": lambda a: a.max(),
+    "max0": lambda a: a.max(0),
+    "max1": lambda a: a.max(1),
+    "min": lambda a: a.min(),
+    "min0": lambda a: a.min(0),
+    "min1": lambda a: a.min(1),
+    "var": lambda a: a.var(),
+    "var0": lambda a: a.var(0),
+    "var1": lambda a: a.var(1),
+    "var_biased": lambda a: a.var(1, correction=0),
+    "softmax0": lambda a: a.softmax(0),
+    "softmax1": lambda a: a.softmax(1),
+    "log_softmax0": lambda a: a.log_softmax(0),
+    "log_softmax1": lambda a: a.log_softmax(1),
+    "reshape": lambda a: a.reshape(3, 2),
+    "reshape_flat": lambda a: a.reshape(1, -1),
+    "index_row": lambda a: a[1],
+    "index_element": lambda a: a[1, 2],
+    "index_rows_slice": lambda a: a[0:1],
+    "index_column": lambda a: a[:, 1],
+    "index_block": lambda a: a[:, 1:3],
+    "index_gather": lambda a: a[[1, 0, 1]],
+    "index_negative": lambda a: a[-1],
+    "add_number": lambda a: a + 2.5,
+    "radd_number": lambda a: 2.5 + a,
+    "sub_number": lambda a: a - 2.5,
+    "rsub_number": lambda a: 2.5 - a,
+    "mul_number": lambda a: a * -1.5,
+    "rmul_number": lambda a: -1.5 * a,
+    "div_number": lambda a: a / 4.0,
+    "pow_number": lambda a: a**3,
+    "maximum_number": lambda a: match.maximum(a, 0.1),
+    "minimum_number": lambda a: match.minimum(a, 0.1),
+}
+
+POSITIVE = {
+    "log": lambda a: a.log(),
+    "sqrt": lambda a: a.sqrt(),
+    "pow_fraction": lambda a: a**1.5,
+    "pow_negative": lambda a: a**-2.0,
+    "rdiv_number": lambda a: 3.0 / a,
+    "rpow_number_base": lambda a: 2.0**a,
+}
+
+BINARY = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "maximum": lambda a, b: match.maximum(a, b),
+    "minimum": lambda a, b: match.minimum(a, b),
+    "cat0": lambda a, b: match.cat([a, b], 0),
+    "cat1": lambda a, b: match.cat([a, b], 1),
+    "cat_three": lambda a, b: match.cat([a, b, a], 1),
+    "matmul_t": lambda a, b: a @ b.T,
+    "chain": lambda a, b: ((a * b).tanh() @ a.T).sum(1).softmax(0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_unary_ops(name: str) -> None:
+    assert gradcheck(UNARY[name], m(A), raise_exception=True)
+
+
+@pytest.mark.parametrize("name", sorted(POSITIVE))
+def test_ops_on_positive_inputs(name: str) -> None:
+    assert gradcheck(POSITIVE[name], m(P), raise_exception=True)
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_ops(name: str) -> None:
+    fn = BINARY[name]
+    b = m(P) if name == "div" else m(B)
+    assert gradcheck(fn, m(A), b, raise_exception=True)
+
+
+def test_pow_with_matrix_exponent() -> None:
+    assert gradcheck(lambda a, b: a**b, m(P), m(B), raise_exception=True)
+
+
+def test_matmul_and_square() -> None:
+    assert gradcheck(lambda a, b: a @ b, m(A), m(SQ), raise_exception=True)
+    assert gradcheck(lambda a: a @ a, m(SQ), raise_exception=True)
+
+
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_linear(with_bias: bool) -> None:
+    if with_bias:
+        assert gradcheck(lambda x, w, b: x.linear(w, b), m(A), m(W), m(BIAS),
+                         raise_exception=True)
+    else:
+        assert gradcheck(lambda x, w: x.linear(w), m(A), m(W), raise_exception=True)
+
+
+BROADCAST = {
+    "row_add": (lambda a, r: a + r, ROW),
+    "row_sub": (lambda a, r: r - a, ROW),
+    "row_mul": (lambda a, r: a * r, ROW),
+    "row_div": (lambda a, r: a / (r * r + 1.0), ROW),
+    "col_add": (lambda a, c: a + c, COL),
+    "col_mul": (lambda a, c: a * c, COL),
+    "col_div": (lambda a, c: c / (a * a + 1.0), COL),
+    "col_maximum": (lambda a, c: match.maximum(a, c), COL),
+    "scalar_matrix": (lambda a, s: a * s - s, [[0.7]]),
+    "row_times_col": (lambda r, c: r * c, COL),  # (1, 3) * (2, 1) -> (2, 3)
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROADCAST))
+def test_broadcasting(name: str) -> None:
+    fn, other = BROADCAST[name]
+    first = m(ROW) if name == "row_times_col" else m(A)
+    assert gradcheck(fn, first, m(other), raise_exception=True)
+
+
+def test_constant_inputs_pass_through() -> None:
+    const = mat(B, requires_grad=False)
+    assert gradcheck(lambda a, c, k: (a * c) ** k, m(A), const, 2, raise_exception=True)
+
+
+def test_inputs_are_not_changed() -> None:
+    a = m(A)
+    gradcheck(lambda x: x.exp(), a)
+    assert a.tolist() == A
+    assert a._grad is None
+
+
+# -- catching mistakes --------------------------------------------------------------------------
+
+
+class WrongSquare(Function):
+    """x^2 with a deliberately wrong backward (x instead of 2x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x
+
+
+def test_wrong_backward_returns_false_and_warns() -> None:
+    with pytest.warns(UserWarning, match=r"input 0 \(shape \(2, 3\)\).*element"):
+        assert gradcheck(WrongSquare.apply, m(A)) is False
+
+
+def test_wrong_backward_raises_with_details() -> None:
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a, b: WrongSquare.apply(a) + b, m(B), m(A), raise_exception=True)
+    text = str(info.value)
+    assert "input 0" in text and "6 of 12 elements" in text and "WrongSquare" in text
+    assert isinstance(info.value, RuntimeError)
+
+
+def test_second_input_reported() -> None:
+    with pytest.raises(GradcheckError, match="input 1"):
+        gradcheck(lambda a, b: a + WrongSquare.apply(b), m(A), m(B), raise_exception=True)
+
+
+def test_softmax_mistake_is_caught_thanks_to_weighting() -> None:
+    class BadSoftmax(Function):
+        @staticmethod
+        def forward(ctx, x):
+            out = x.softmax(1)
+            ctx.save_for_backward(out)
+            return out
+
+        @staticmethod
+        def backward(ctx, g):
+            (s,) = ctx.saved_tensors
+            return g * s * (1.0 - s)  # only the diagonal of the Jacobian
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert gradcheck(BadSoftmax.apply, m(A)) is False
+
+
+def test_correct_function_passes_silently() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert gradcheck(lambda a: (a * a).sum(), m(A)) is True
+
+
+def test_needs_a_matrix_requiring_grad() -> None:
+    with pytest.raises(ValueError, match="requires_grad"):
+        gradcheck(lambda a: a * 2, mat(A, requires_grad=False))
+
+
+def test_fn_must_return_matrix() -> None:
+    with pytest.raises(TypeError, match="must return a Matrix"):
+        gradcheck(lambda a: 1.0, m(A))
