@@ -143,8 +143,12 @@ class TestElementwise(unittest.TestCase):
         ]
         for name, rows in ops:
             with self.subTest(name):
-                check_against_torch(lambda m, n=name: getattr(m, n)(),
-                                    lambda t, n=name: getattr(torch, n)(t), rows, what=name)
+                check_against_torch(
+                    lambda m, n=name: getattr(m, n)(),
+                    lambda t, n=name: getattr(torch, n)(t),
+                    rows,
+                    what=name,
+                )
 
     def test_softplus(self) -> None:
         rows = [[-30.0, -1.5, 0.0, 0.7, 25.0]]
@@ -161,8 +165,11 @@ class TestElementwise(unittest.TestCase):
             )
         for lo, hi in ((-1.0, 1.0), (None, 0.5), (-0.5, None)):
             with self.subTest(min=lo, max=hi):
-                check_against_torch(lambda m, a=lo, b=hi: m.clamp(a, b),
-                                    lambda t, a=lo, b=hi: torch.clamp(t, a, b), x)
+                check_against_torch(
+                    lambda m, a=lo, b=hi: m.clamp(a, b),
+                    lambda t, a=lo, b=hi: torch.clamp(t, a, b),
+                    x,
+                )
 
     def test_extreme_values_match_torch(self) -> None:
         x = [[1000.0, -1000.0, 0.0, 1e-300]]
@@ -196,8 +203,11 @@ class TestReductions(unittest.TestCase):
 
     def test_var_correction(self) -> None:
         x = random_rows(3, 4, seed=6)
-        check_against_torch(lambda m: m.var(1, correction=0),
-                            lambda t: torch.var(t, dim=1, keepdim=True, correction=0), x)
+        check_against_torch(
+            lambda m: m.var(1, correction=0),
+            lambda t: torch.var(t, dim=1, keepdim=True, correction=0),
+            x,
+        )
 
     def test_argmax_argmin(self) -> None:
         x = random_rows(4, 5, seed=7)
@@ -217,8 +227,11 @@ class TestReductions(unittest.TestCase):
         for dim in (0, 1):
             for name in ("softmax", "log_softmax"):
                 with self.subTest(op=name, dim=dim):
-                    check_against_torch(lambda m, n=name, d=dim: getattr(m, n)(d),
-                                        lambda t, n=name, d=dim: getattr(torch, n)(t, d), x)
+                    check_against_torch(
+                        lambda m, n=name, d=dim: getattr(m, n)(d),
+                        lambda t, n=name, d=dim: getattr(torch, n)(t, d),
+                        x,
+                    )
 
     def test_softmax_is_stable(self) -> None:
         x = [[1000.0, -1000.0, 999.0], [-1000.0, -999.0, -1000.0]]
@@ -226,8 +239,11 @@ class TestReductions(unittest.TestCase):
             for dim in (0, 1):
                 out = getattr(match.mat(x), name)(dim)
                 self.assertTrue(all(math.isfinite(v) for row in out.tolist() for v in row))
-                check_against_torch(lambda m, n=name, d=dim: getattr(m, n)(d),
-                                    lambda t, n=name, d=dim: getattr(torch, n)(t, d), x)
+                check_against_torch(
+                    lambda m, n=name, d=dim: getattr(m, n)(d),
+                    lambda t, n=name, d=dim: getattr(torch, n)(t, d),
+                    x,
+                )
 
 
 @needs_torch
@@ -238,8 +254,9 @@ class TestShapeAndIndexing(unittest.TestCase):
         x = random_rows(3, 4, seed=10)
         for shape in ((2, 6), (12, 1), (1, 12), (6, -1), (-1, 3)):
             with self.subTest(shape=shape):
-                check_against_torch(lambda m, s=shape: m.reshape(*s),
-                                    lambda t, s=shape: t.reshape(*s), x)
+                check_against_torch(
+                    lambda m, s=shape: m.reshape(*s), lambda t, s=shape: t.reshape(*s), x
+                )
 
     def test_indexing(self) -> None:
         x = random_rows(5, 4, seed=11)
@@ -258,10 +275,12 @@ class TestShapeAndIndexing(unittest.TestCase):
 
     def test_cat(self) -> None:
         a, b, c = random_rows(2, 3, 12), random_rows(4, 3, 13), random_rows(2, 1, 14)
-        check_against_torch(lambda x, y: match.cat([x, y], 0), lambda x, y: torch.cat([x, y], 0),
-                            a, b)
-        check_against_torch(lambda x, y: match.cat([x, y, x], dim=1),
-                            lambda x, y: torch.cat([x, y, x], 1), a, c)
+        check_against_torch(
+            lambda x, y: match.cat([x, y], 0), lambda x, y: torch.cat([x, y], 0), a, b
+        )
+        check_against_torch(
+            lambda x, y: match.cat([x, y, x], dim=1), lambda x, y: torch.cat([x, y, x], 1), a, c
+        )
 
 
 @needs_torch
@@ -272,8 +291,9 @@ class TestComposite(unittest.TestCase):
         x, w1, b1 = random_rows(6, 4, 20), random_rows(5, 4, 21), random_rows(1, 5, 22)
         w2, b2, y = random_rows(3, 5, 23), random_rows(1, 3, 24), random_rows(6, 3, 25)
 
-        def net(x_: object, w1_: object, b1_: object, w2_: object, b2_: object,
-                y_: object) -> object:
+        def net(
+            x_: object, w1_: object, b1_: object, w2_: object, b2_: object, y_: object
+        ) -> object:
             h = (x_ @ w1_.T + b1_).tanh()
             out = (h @ w2_.T + b2_).sigmoid()
             return ((out - y_) ** 2).mean().reshape(1, 1)
@@ -283,9 +303,12 @@ class TestComposite(unittest.TestCase):
     def test_cross_entropy_by_hand(self) -> None:
         logits = random_rows(4, 3, 30)
         onehot = [[1.0 if j == i % 3 else 0.0 for j in range(3)] for i in range(4)]
-        check_against_torch(lambda z, o: -(z.log_softmax(1) * o).sum(1).mean(),
-                            lambda z, o: -(z.log_softmax(1) * o).sum(1).mean().reshape(1, 1),
-                            logits, onehot)
+        check_against_torch(
+            lambda z, o: -(z.log_softmax(1) * o).sum(1).mean(),
+            lambda z, o: -(z.log_softmax(1) * o).sum(1).mean().reshape(1, 1),
+            logits,
+            onehot,
+        )
 
 
 class TestComparisons(unittest.TestCase):
@@ -481,18 +504,27 @@ class TestBadInput(unittest.TestCase):
 
     def test_shapes(self) -> None:
         a, b = match.randn(2, 3), match.randn(3, 2)
-        for op, fn in [("add", lambda: a + b), ("sub", lambda: a - b), ("mul", lambda: a * b),
-                       ("div", lambda: a / b), ("pow", lambda: a**b),
-                       ("maximum", lambda: match.maximum(a, b))]:
+        for op, fn in [
+            ("add", lambda: a + b),
+            ("sub", lambda: a - b),
+            ("mul", lambda: a * b),
+            ("div", lambda: a / b),
+            ("pow", lambda: a**b),
+            ("maximum", lambda: match.maximum(a, b)),
+        ]:
             self.check(ValueError, rf"{op}: shapes \(2, 3\) and \(3, 2\)", fn)
         self.check(ValueError, r"matmul: cannot multiply \(2, 3\) by \(2, 3\)", lambda: a @ a)
-        self.check(ValueError, r"linear: cannot multiply|matmul_t: cannot multiply",
-                   lambda: a.linear(a.T))
+        self.check(
+            ValueError, r"linear: cannot multiply|matmul_t: cannot multiply", lambda: a.linear(a.T)
+        )
         self.check(ValueError, r"cat: .*\(2, 3\) and \(3, 2\)", lambda: match.cat([a, b], 0))
         self.check(ValueError, r"reshape: cannot reshape \(2, 3\)", lambda: a.reshape(4, 2))
         self.check(ValueError, r"item: .*\(2, 3\)", lambda: a.item())
-        self.check(ValueError, r"backward: gradient shape \(1, 1\)",
-                   lambda: (a * 2).backward(match.ones(1, 1)))
+        self.check(
+            ValueError,
+            r"backward: gradient shape \(1, 1\)",
+            lambda: (a * 2).backward(match.ones(1, 1)),
+        )
 
     def test_construction(self) -> None:
         self.check(ValueError, "ragged rows", lambda: match.mat([[1, 2], [3]]))
@@ -526,10 +558,13 @@ class TestBadInput(unittest.TestCase):
 
     def test_no_assert_statements(self) -> None:
         # Validation must survive `python -O`: run a misuse under -O and expect the same error.
-        code = "import match\ntry:\n    match.randn(2, 3) @ match.randn(2, 3)\n" \
-               "except ValueError as e:\n    print(e)\n"
-        out = subprocess.run([sys.executable, "-O", "-c", code], capture_output=True, text=True,
-                             check=True).stdout
+        code = (
+            "import match\ntry:\n    match.randn(2, 3) @ match.randn(2, 3)\n"
+            "except ValueError as e:\n    print(e)\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-O", "-c", code], capture_output=True, text=True, check=True
+        ).stdout
         self.assertIn("matmul: cannot multiply", out)
 
 

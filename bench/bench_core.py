@@ -118,8 +118,10 @@ def main() -> None:
         t_fast += timeit(lambda: fast.matmul(a.vals, b.vals), 3)
         t_slow += timeit(lambda: slow.matmul(a.vals, b.vals), 1)
     mf, ms = statistics.median(t_fast), statistics.median(t_slow)
-    print(f"matmul 128x128      match {mf * 1e3:8.1f} ms   triple loop {ms * 1e3:8.1f} ms   "
-          f"speed-up {ms / mf:5.1f}x")
+    print(
+        f"matmul 128x128      match {mf * 1e3:8.1f} ms   triple loop {ms * 1e3:8.1f} ms   "
+        f"speed-up {ms / mf:5.1f}x"
+    )
 
     step_fast, step_slow = train_step_fn(fast), train_step_fn(slow)
     s_fast, s_slow = [], []
@@ -127,8 +129,10 @@ def main() -> None:
         s_fast += timeit(step_fast, 3)
         s_slow += timeit(step_slow, 1)
     sf, ss = statistics.median(s_fast), statistics.median(s_slow)
-    print(f"MLP train step      match {sf * 1e3:8.1f} ms   triple loop {ss * 1e3:8.1f} ms   "
-          f"speed-up {ss / sf:5.1f}x")
+    print(
+        f"MLP train step      match {sf * 1e3:8.1f} ms   triple loop {ss * 1e3:8.1f} ms   "
+        f"speed-up {ss / sf:5.1f}x"
+    )
     print("(batch 64, 64-32-10, MSE, SGD; targets: matmul >= 3x, train step >= 2x)")
 
 

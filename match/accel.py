@@ -49,7 +49,7 @@ BACKENDS = ("python", "numpy", "cupy")
 _INSTALL_HINTS = {
     "numpy": "install numpy (pip install numpy, or pip install 'match[numpy]')",
     "cupy": "install CuPy for your CUDA version (e.g. pip install cupy-cuda12x) on a machine "
-            "with an NVIDIA GPU",
+    "with an NVIDIA GPU",
 }
 
 # Binary kernel names (see list2d.BINARY_FUNCTIONS) and the array-module ufuncs that do them.
@@ -158,18 +158,26 @@ class ArrayKernels:
     def sigmoid(self, a: Any) -> Any:
         """1 / (1 + e^-a) for a >= 0 and e^a / (1 + e^a) below: exp never overflows."""
         xp = self.xp
-        e = xp.exp(-xp.abs(a))
         with self._quiet():
+            e = xp.exp(-xp.abs(a))
             return xp.where(a >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
 
     def relu(self, a: Any) -> Any:
-        """a where a > 0, else 0 (nan gives 0, as in pure Python)."""
-        return self.xp.where(a > 0.0, a, 0.0)
+        """max(a, 0); nan gives 0 and -0.0 gives 0.0, as in pure Python."""
+        out = self.xp.fmax(a, 0.0)  # fmax skips nan; much faster than where() on mixed signs
+        out += 0.0  # -0.0 + 0.0 is 0.0 (out is our own new array)
+        return out
 
     def leaky_relu(self, a: Any, slope: float) -> Any:
         """a where a > 0, else slope * a."""
         with self._quiet():
             return self.xp.where(a > 0.0, a, slope * a)
+
+    def softplus(self, a: Any) -> Any:
+        """log(1 + e^a) as max(a, 0) + log(1 + e^-|a|), so that e^a never overflows."""
+        xp = self.xp
+        with self._quiet():
+            return xp.fmax(a, 0.0) + xp.log1p(xp.exp(-xp.abs(a)))
 
     def sin(self, a: Any) -> Any:
         """Sine."""
@@ -291,8 +299,10 @@ def _load(name: str) -> Any:
                 f"({error}); {_INSTALL_HINTS['cupy']}"
             ) from error
         if gpus < 1:
-            raise RuntimeError("accel: the 'cupy' backend is not available: no CUDA GPU found; "
-                               f"{_INSTALL_HINTS['cupy']}")
+            raise RuntimeError(
+                "accel: the 'cupy' backend is not available: no CUDA GPU found; "
+                f"{_INSTALL_HINTS['cupy']}"
+            )
     return xp
 
 
@@ -320,11 +330,11 @@ def use(name: str) -> str:
 @contextlib.contextmanager
 def using(name: str) -> Iterator[str]:
     """`with match.accel.using("numpy"): ...` runs the block on that backend, then switches back."""
-    previous = use(name)
+    previous = list2d.set_active_kernels(kernels_for(name))
     try:
         yield name
     finally:
-        use(previous)
+        list2d.set_active_kernels(previous)
 
 
 def current() -> str:

@@ -11,25 +11,11 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import matrix as _matrix
 from .list2d import List2D, rng
-from .matrix import Matrix, _result, no_grad
-
-
-@contextmanager
-def _enable_grad() -> Iterator[None]:
-    """Record the graph inside this block even within `no_grad` (or within a backward pass)."""
-    previous = _matrix._grad_enabled
-    _matrix._grad_enabled = True
-    try:
-        yield
-    finally:
-        _matrix._grad_enabled = previous
-
+from .matrix import Matrix, _result, enable_grad, no_grad
 
 # ---------------------------------------------------------------------------------------------
 # Function: the extension point
@@ -123,8 +109,10 @@ class Function:
                 if isinstance(gm, Matrix):
                     gm = gm.data
                 if not isinstance(gm, List2D):
-                    raise TypeError(f"{name}.backward: expected List2D or None gradients, "
-                                    f"got {type(gm).__name__}")
+                    raise TypeError(
+                        f"{name}.backward: expected List2D or None gradients, "
+                        f"got {type(gm).__name__}"
+                    )
                 if gm.shape != m.shape:
                     raise ValueError(
                         f"{name}.backward returned a gradient of shape {gm.shape} for an input "
@@ -136,8 +124,9 @@ class Function:
         return _result(name, out, matrices, backward, saved=saved)
 
 
-def _as_gradients(name: str, grads: Any, n_matrices: int, n_args: int,
-                  positions: list[int]) -> tuple[Any, ...]:
+def _as_gradients(
+    name: str, grads: Any, n_matrices: int, n_args: int, positions: list[int]
+) -> tuple[Any, ...]:
     """Normalise backward's return value to one gradient per Matrix input."""
     if not isinstance(grads, (tuple, list)):
         grads = (grads,)
@@ -188,7 +177,7 @@ def checkpoint(fn: Callable[..., Matrix], *inputs: Any) -> Matrix:
         current = rng().getstate()
         rng().setstate(state)
         try:
-            with _enable_grad():
+            with enable_grad():
                 recomputed = fn(*again)
         finally:
             rng().setstate(current)
@@ -229,8 +218,10 @@ def _leaf(value: Any, op: str, position: int) -> Matrix:
         return Matrix(value, requires_grad=True)
     if isinstance(value, (list, tuple)):
         return Matrix(List2D.from_2d_list(value), requires_grad=True)
-    raise TypeError(f"{op}: argument {position} must be a Matrix, a List2D or nested lists of "
-                    f"numbers to differentiate with respect to it, got {type(value).__name__}")
+    raise TypeError(
+        f"{op}: argument {position} must be a Matrix, a List2D or nested lists of "
+        f"numbers to differentiate with respect to it, got {type(value).__name__}"
+    )
 
 
 def _graph_nodes(root: Matrix) -> list[Matrix]:
@@ -248,8 +239,9 @@ def _graph_nodes(root: Matrix) -> list[Matrix]:
     return nodes
 
 
-def value_and_grad(fn: Callable[..., Matrix],
-                   argnums: int | Sequence[int] = 0) -> Callable[..., tuple[float, Any]]:
+def value_and_grad(
+    fn: Callable[..., Matrix], argnums: int | Sequence[int] = 0
+) -> Callable[..., tuple[float, Any]]:
     """A function returning `(value, gradient)` of `fn` at the given arguments, as in JAX.
 
     `fn` must return a 1x1 Matrix. The value is a float; the gradient is a List2D for
@@ -267,12 +259,14 @@ def value_and_grad(fn: Callable[..., Matrix],
         for i in nums:
             call[i] = _leaf(args[i], "grad", i)
             leaves.append(call[i])
-        with _enable_grad():
+        with enable_grad():
             out = fn(*call, **kwargs)
         if not isinstance(out, Matrix) or out.shape != (1, 1):
             got = f"a {out.shape} Matrix" if isinstance(out, Matrix) else type(out).__name__
-            raise ValueError(f"grad: {name} must return a 1x1 Matrix (a scalar loss), got {got}; "
-                             "reduce it with .sum() or .mean()")
+            raise ValueError(
+                f"grad: {name} must return a 1x1 Matrix (a scalar loss), got {got}; "
+                "reduce it with .sum() or .mean()"
+            )
         if out.requires_grad:
             # protect the caller's gradients: whatever else backward touches is restored
             mine = {id(leaf) for leaf in leaves}

@@ -50,11 +50,13 @@ class no_grad:
     ...     y = model(x)   # y.requires_grad is False and y remembers no inputs
     """
 
+    _records = False  # what recording is switched to inside the block
+
     def __enter__(self) -> None:
-        """Turn recording off, remembering the previous state."""
+        """Switch recording, remembering the previous state."""
         global _grad_enabled
         self.__previous = _grad_enabled
-        _grad_enabled = False
+        _grad_enabled = self._records
 
     def __exit__(self, *exc: object) -> None:
         """Restore the previous state."""
@@ -66,10 +68,16 @@ class no_grad:
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with no_grad():
+            with type(self)():
                 return fn(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
+
+
+class enable_grad(no_grad):
+    """Record the graph inside this block even within `no_grad` (as torch.enable_grad)."""
+
+    _records = True
 
 
 @contextmanager
@@ -187,8 +195,9 @@ class Matrix:
     def __repr__(self) -> str:
         """Values (rounded, long matrices shortened), shape, and the op that made it."""
         rows = self.tolist()
-        shown = [[round(x, 4) for x in row[:6]] + (["..."] if len(row) > 6 else []) for row in
-                 rows[:6]]
+        shown = [
+            [round(x, 4) for x in row[:6]] + (["..."] if len(row) > 6 else []) for row in rows[:6]
+        ]
         text = ",\n       ".join(str(r) for r in shown) + (",\n       ..." if len(rows) > 6 else "")
         extra = f", op={self.op}" if self.op else ""
         extra += ", requires_grad=True" if self.requires_grad and not self.op else ""
@@ -221,7 +230,13 @@ class Matrix:
             return
         if g.shape != self.shape:
             g = g.sum_to(*self.shape)
-        self._grad = g if self._grad is None else self._grad + g
+        if self._grad is None:
+            # A List2D object of its own: add passes g on unchanged, and an in-place change to
+            # one matrix's .grad must not reach another's (sharing the storage is fine, since
+            # in-place methods replace .vals rather than write into it).
+            self._grad = List2D.wrap(g.vals, g.kernels)
+        else:
+            self._grad = self._grad + g
 
     def backward(self, gradient: Matrix | List2D | None = None, retain_graph: bool = False) -> None:
         """Compute d(self)/d(x) for every x in the graph that tracks gradients.
@@ -267,8 +282,9 @@ class Matrix:
             return List2D.wrap(self.data.kernels.full(*self.shape, 1.0), self.data.kernels)
         seed = gradient.data if isinstance(gradient, Matrix) else gradient
         if not isinstance(seed, List2D):
-            raise TypeError(f"backward: gradient must be a Matrix or List2D, got "
-                            f"{type(gradient).__name__}")
+            raise TypeError(
+                f"backward: gradient must be a Matrix or List2D, got {type(gradient).__name__}"
+            )
         if seed.shape != self.shape:
             raise ValueError(f"backward: gradient shape {seed.shape} does not match {self.shape}")
         return seed
@@ -301,8 +317,10 @@ class Matrix:
         if isinstance(other, Matrix):
             return other
         if isinstance(other, (int, float)) and not isinstance(other, bool):
-            return Matrix(List2D.wrap(self.data.kernels.full(1, 1, float(other)),
-                                      self.data.kernels), requires_grad=False)
+            return Matrix(
+                List2D.wrap(self.data.kernels.full(1, 1, float(other)), self.data.kernels),
+                requires_grad=False,
+            )
         if isinstance(other, List2D):
             return Matrix(other, requires_grad=False)
         raise TypeError(
@@ -391,7 +409,7 @@ class Matrix:
             if rhs.requires_grad:
                 rhs._accumulate(g * out * a.log())
 
-        return _result("pow", out, (self, rhs), backward, saved=(a, b))
+        return _result("pow", out, (self, rhs), backward, saved=(a, b, out))
 
     def __rpow__(self, lhs: Number) -> Matrix:
         """lhs ** self (a number base)."""
@@ -882,6 +900,7 @@ __all__ = [
     "maximum",
     "minimum",
     "no_grad",
+    "enable_grad",
     "is_grad_enabled",
     "trace",
     "manual_seed",

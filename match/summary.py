@@ -58,8 +58,9 @@ def _example(input_shape: Any) -> Matrix:
         return input_shape.detach()
     nrow, ncol = input_shape
     r = random.Random(0)
-    return Matrix([[r.gauss(0.0, 1.0) for _ in range(ncol)] for _ in range(nrow)],
-                  requires_grad=False)
+    return Matrix(
+        [[r.gauss(0.0, 1.0) for _ in range(ncol)] for _ in range(nrow)], requires_grad=False
+    )
 
 
 def summary(model: Any, input_shape: tuple[int, int] | Matrix) -> Summary:
@@ -103,7 +104,7 @@ def summary(model: Any, input_shape: tuple[int, int] | Matrix) -> Summary:
         return recorded
 
     saved: list[tuple[Any, bool, Any]] = []  # module, had its own forward, that forward
-    modes = [(m, m.training) for _, m in modules if hasattr(m, "training")]
+    modes = [(m, "training" in vars(m), m.training) for _, m in modules if hasattr(m, "training")]
     try:
         for _, module in modules:
             own = vars(module)
@@ -119,16 +120,20 @@ def summary(model: Any, input_shape: tuple[int, int] | Matrix) -> Summary:
                 vars(module)["forward"] = forward
             else:
                 vars(module).pop("forward", None)
-        for module, training in modes:
-            module.training = training
+        for module, own_mode, training in modes:
+            if own_mode:
+                module.training = training
+            else:  # the mode was a class default: remove the instance attribute eval() set
+                vars(module).pop("training", None)
 
     rows: list[tuple[str, Any, int | None]] = []
     for module, shape in records:
         kind = type(module).__name__
         name = label.get(id(module), "")
         text = "  " * depth.get(id(module), 1) + (f"{name} ({kind})" if name else kind)
-        has_children = bool(list(module.named_children())) if hasattr(
-            module, "named_children") else False
+        has_children = (
+            bool(list(module.named_children())) if hasattr(module, "named_children") else False
+        )
         count = _count(own_params(module))
         rows.append((text, shape, None if has_children and count == 0 else count))
 

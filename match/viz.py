@@ -76,8 +76,9 @@ def _short(values: list[list[float]], limit: int = 12) -> str:
     """Small matrices in full (rounded), larger ones by their range."""
     flat = [x for row in values for x in row]
     if len(flat) <= limit:
-        return "[" + ", ".join("[" + ", ".join(f"{x:.4g}" for x in row) + "]"
-                               for row in values) + "]"
+        return (
+            "[" + ", ".join("[" + ", ".join(f"{x:.4g}" for x in row) + "]" for row in values) + "]"
+        )
     return f"min {min(flat):.4g}, max {max(flat):.4g}"
 
 
@@ -110,8 +111,7 @@ _STYLE = {
 }
 
 
-def to_dot(matrix: Matrix, show_grad: bool = False, params: Any = None,
-           rankdir: str = "BT") -> str:
+def to_dot(matrix: Matrix, show_grad: bool = False, params: Any = None, rankdir: str = "BT") -> str:
     """Graphviz DOT text for the graph that produced `matrix` (no dependency needed).
 
     Matrices are boxes labelled with their name (if any) and shape; operations are ellipses.
@@ -140,8 +140,10 @@ def to_dot(matrix: Matrix, show_grad: bool = False, params: Any = None,
         lines.append(f'  {ids[id(m)]} [label="{_escape(label)}", {_STYLE[kind]}];')
         if m._children:
             op = f"{ids[id(m)]}_op"
-            lines.append(f'  {op} [label="{_escape(m.op)}", shape=ellipse, style=filled, '
-                         'fillcolor="#d5f5e3"];')
+            lines.append(
+                f'  {op} [label="{_escape(m.op)}", shape=ellipse, style=filled, '
+                'fillcolor="#d5f5e3"];'
+            )
             lines.append(f"  {op} -> {ids[id(m)]};")
             for k, child in enumerate(m._children):
                 edge = f' [label="{k}"]' if len(m._children) > 1 else ""
@@ -163,8 +165,9 @@ def render(matrix: Matrix, path: str | Path, format: str | None = None, **option
     path = Path(path)
     fmt = format or path.suffix.lstrip(".") or "svg"
     text = to_dot(matrix, **options)
-    done = subprocess.run([dot, f"-T{fmt}", "-o", str(path)], input=text.encode(),
-                          capture_output=True, check=False)
+    done = subprocess.run(
+        [dot, f"-T{fmt}", "-o", str(path)], input=text.encode(), capture_output=True, check=False
+    )
     if done.returncode != 0:
         raise RuntimeError(f"render: dot failed: {done.stderr.decode(errors='replace').strip()}")
     return path
@@ -200,8 +203,13 @@ def tree(matrix: Matrix, show_grad: bool = False, params: Any = None) -> str:
         children = m._children
         for k in reversed(range(len(children))):
             last = k == len(children) - 1
-            stack.append((children[k], tail + ("└── " if last else "├── "),
-                          tail + ("    " if last else "│   ")))
+            stack.append(
+                (
+                    children[k],
+                    tail + ("└── " if last else "├── "),
+                    tail + ("    " if last else "│   "),
+                )
+            )
     return "\n".join(lines)
 
 

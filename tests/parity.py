@@ -37,8 +37,9 @@ def rows_of(x: Any) -> list[list[float]]:
     return [[float(v) for v in row] for row in x]
 
 
-def assert_close(actual: Any, expected: Any, rtol: float = RTOL, atol: float = ATOL,
-                 what: str = "") -> None:
+def assert_close(
+    actual: Any, expected: Any, rtol: float = RTOL, atol: float = ATOL, what: str = ""
+) -> None:
     """Fail unless the two agree elementwise to rtol/atol (shapes must match, NaNs must match)."""
     a, e = rows_of(actual), rows_of(expected)
     shape_a, shape_e = (len(a), len(a[0])), (len(e), len(e[0]))
@@ -54,8 +55,9 @@ def assert_close(actual: Any, expected: Any, rtol: float = RTOL, atol: float = A
                 raise AssertionError(f"{what}: element ({i}, {j}): {x!r} != expected {y!r}")
 
 
-def random_rows(nrow: int, ncol: int, seed: int, low: float = -2.0, high: float = 2.0
-                ) -> list[list[float]]:
+def random_rows(
+    nrow: int, ncol: int, seed: int, low: float = -2.0, high: float = 2.0
+) -> list[list[float]]:
     """Reproducible uniform values for tests."""
     r = random.Random(seed)
     return [[r.uniform(low, high) for _ in range(ncol)] for _ in range(nrow)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -35,6 +37,7 @@ UNARY = {
     "relu": lambda a: a.relu(),
     "leaky_relu": lambda a: a.leaky_relu(0.1),
     "abs": lambda a: a.abs(),
+    "softplus": lambda a: a.softplus(),
     "sin": lambda a: a.sin(),
     "cos": lambda a: a.cos(),
     "clamp": lambda a: a.clamp(-1.0, 1.0),
@@ -134,8 +137,7 @@ def test_matmul_and_square() -> None:
 @pytest.mark.parametrize("with_bias", [False, True])
 def test_linear(with_bias: bool) -> None:
     if with_bias:
-        assert gradcheck(lambda x, w, b: x.linear(w, b), m(A), m(W), m(BIAS),
-                         raise_exception=True)
+        assert gradcheck(lambda x, w, b: x.linear(w, b), m(A), m(W), m(BIAS), raise_exception=True)
     else:
         assert gradcheck(lambda x, w: x.linear(w), m(A), m(W), raise_exception=True)
 
@@ -171,6 +173,76 @@ def test_inputs_are_not_changed() -> None:
     gradcheck(lambda x: x.exp(), a)
     assert a.tolist() == A
     assert a._grad is None
+
+
+# -- losses (match.functional, where present) ----------------------------------------------------
+
+PROB = [[0.2, 0.7, 0.4], [0.9, 0.35, 0.6]]  # in (0, 1)
+TARGET01 = [[0.0, 1.0, 1.0], [1.0, 0.0, 0.3]]
+LOSSES = {
+    "mse_loss": lambda F, a: F.mse_loss(a, mat(B, requires_grad=False)),
+    "l1_loss": lambda F, a: F.l1_loss(a, mat(B, requires_grad=False)),
+    "huber_loss": lambda F, a: F.huber_loss(a, mat(B, requires_grad=False), delta=0.5),
+    "smooth_l1_loss": lambda F, a: F.smooth_l1_loss(a, mat(B, requires_grad=False), beta=0.5),
+    "binary_cross_entropy": lambda F, a: F.binary_cross_entropy(
+        a.sigmoid(), mat(TARGET01, requires_grad=False)
+    ),
+    "binary_cross_entropy_with_logits": lambda F, a: F.binary_cross_entropy_with_logits(
+        a, mat(TARGET01, requires_grad=False)
+    ),
+    "nll_loss": lambda F, a: F.nll_loss(a.log_softmax(1), [2, 0]),
+    "cross_entropy": lambda F, a: F.cross_entropy(a, [2, 0]),
+    "cross_entropy_sum": lambda F, a: F.cross_entropy(a, [1, 2], reduction="sum"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_losses(name: str) -> None:
+    functional = pytest.importorskip("match.functional")
+    if not hasattr(functional, name.removesuffix("_sum")):
+        pytest.skip(f"match.functional has no {name}")
+    assert gradcheck(lambda a: LOSSES[name](functional, a), m(A), raise_exception=True)
+
+
+# -- every op is covered --------------------------------------------------------------------------
+
+
+def _ops_in_source() -> set[str]:
+    """Op names given to _result(...) as literals in the library, plus the computed ones."""
+    names = {"max", "min", "maximum", "minimum"}  # _result(op, ...) with op computed
+    root = Path(match.__file__).parent
+    for path in (root / "matrix.py", root / "functional.py"):
+        if path.exists():
+            names |= set(re.findall(r'_result\(\s*"(\w+)"', path.read_text()))
+    return names
+
+
+def _ops_exercised() -> set[str]:
+    from match.gradcheck import _ops
+
+    seen: set[str] = set()
+    for fn in UNARY.values():
+        seen |= set(_ops(fn(m(A))))
+    for fn in POSITIVE.values():
+        seen |= set(_ops(fn(m(P))))
+    for fn in BINARY.values():
+        seen |= set(_ops(fn(m(A), m(B))))
+    for fn, other in BROADCAST.values():
+        seen |= set(_ops(fn(m(A), m(other))))
+    seen |= set(_ops(m(A) @ m(SQ))) | set(_ops(m(A).linear(m(W), m(BIAS))))
+    try:
+        import match.functional as functional
+    except ImportError:
+        return seen
+    for name, fn in LOSSES.items():
+        if hasattr(functional, name.removesuffix("_sum")):
+            seen |= set(_ops(fn(functional, m(A))))
+    return seen
+
+
+def test_every_op_in_the_library_is_gradchecked() -> None:
+    missing = _ops_in_source() - _ops_exercised()
+    assert not missing, f"add gradcheck cases for: {sorted(missing)}"
 
 
 # -- catching mistakes --------------------------------------------------------------------------

@@ -18,7 +18,7 @@ def python_blocks() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = []
     for indent, body in FENCE.findall(text):
-        lines = [line[len(indent):] for line in body.splitlines()]
+        lines = [line[len(indent) :] for line in body.splitlines()]
         blocks.append("\n".join(lines) + "\n")
     return blocks
 
@@ -36,7 +36,7 @@ def test_excerpts_match_the_source() -> None:
         if not block.startswith(EXCERPT):
             continue
         first, _, body = block.partition("\n")
-        source = (ROOT / first[len(EXCERPT):].strip()).read_text(encoding="utf-8")
+        source = (ROOT / first[len(EXCERPT) :].strip()).read_text(encoding="utf-8")
         wanted, have = stripped_lines(body), stripped_lines(source)
         found = any(have[i : i + len(wanted)] == wanted for i in range(len(have)))
         assert found, f"README excerpt no longer matches {first}:\n{body}"
@@ -56,7 +56,10 @@ def test_code_blocks_run(tmp_path: Path) -> None:
         for block in python_blocks():
             if block.startswith(EXCERPT) or ("import torch" in block and not have_torch):
                 continue
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            with (
+                contextlib.redirect_stdout(io.StringIO()),
+                contextlib.redirect_stderr(io.StringIO()),
+            ):
                 exec(compile(block, "README.md", "exec"), namespace)
     finally:
         os.chdir(cwd)

@@ -1,0 +1,461 @@
+"""match.accel: switching backends, mixing them, missing ones, and agreement with pure Python.
+
+These tests run under every backend the suite is started with (`--backend numpy`, or
+`MATCH_ACCEL=numpy`); each one restores the active backend when it ends. The cupy path is tested
+without a GPU by giving `ArrayKernels` numpy under the name 'cupy' (cupy mirrors numpy's API).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import subprocess
+import sys
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import match
+from match import List2D, Matrix, accel, list2d
+from match.list2d import PythonKernels
+
+ROOT = Path(__file__).resolve().parent.parent
+TOL = 1e-12  # the promise: every backend agrees with pure Python to 1e-12 (relative)
+
+try:
+    import numpy
+except ImportError:  # the pure-Python tests still run
+    numpy = None  # type: ignore[assignment]
+
+needs_numpy = pytest.mark.skipif(numpy is None, reason="numpy is not installed")
+
+
+@pytest.fixture(autouse=True)
+def restore_backend() -> Iterator[None]:
+    """Every test leaves the active backend as it found it."""
+    before = list2d.active_kernels()
+    yield
+    list2d.set_active_kernels(before)
+
+
+def fake_cupy() -> Any:
+    """The cupy code path, run by numpy (cupy's API mirrors numpy's): no GPU needed."""
+    return accel.ArrayKernels(numpy, "cupy")
+
+
+def on(kernels: Any, rows: list[list[float]]) -> List2D:
+    """A List2D with these rows on the given kernels."""
+    return List2D.wrap(kernels.from_rows([list(map(float, r)) for r in rows]), kernels)
+
+
+def rows(
+    nrow: int, ncol: int, seed: int, low: float = -2.0, high: float = 2.0
+) -> list[list[float]]:
+    r = random.Random(seed)
+    return [[r.uniform(low, high) for _ in range(ncol)] for _ in range(nrow)]
+
+
+def assert_agree(actual: Any, expected: Any, what: str = "") -> None:
+    """Same shape, plain floats, equal to TOL (relative); nan matches nan, inf matches inf."""
+    a = actual.tolist() if hasattr(actual, "tolist") else actual
+    e = expected.tolist() if hasattr(expected, "tolist") else expected
+    assert (len(a), len(a[0])) == (len(e), len(e[0])), f"{what}: shape"
+    for i, (ra, re) in enumerate(zip(a, e)):
+        for j, (x, y) in enumerate(zip(ra, re)):
+            assert type(x) is float, f"{what}: tolist gave {type(x).__name__}, not float"
+            if math.isnan(y):
+                assert math.isnan(x), f"{what} ({i}, {j}): {x} != nan"
+            elif math.isinf(y) or y == 0.0:
+                assert x == y, f"{what} ({i}, {j}): {x} != {y}"
+            else:
+                assert abs(x - y) <= TOL * max(1.0, abs(y)), f"{what} ({i}, {j}): {x} != {y}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Choosing a backend
+# ---------------------------------------------------------------------------------------------
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k != "MATCH_ACCEL"}
+    environ.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_import_match_loads_no_numpy() -> None:
+    result = run_python(
+        "import sys, match\n"
+        "m = match.randn(3, 3); (m @ m).sum().backward()\n"
+        "print(match.accel.current(), 'numpy' in sys.modules, 'cupy' in sys.modules)"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["python", "False", "False"]
+
+
+@needs_numpy
+def test_environment_variable_picks_backend_at_import() -> None:
+    result = run_python(
+        "import match; print(match.accel.current(), match.ones(2, 2).data.backend)",
+        MATCH_ACCEL="numpy",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["numpy", "numpy"]
+
+
+def test_environment_variable_with_a_bad_backend_fails_clearly() -> None:
+    result = run_python("import match", MATCH_ACCEL="fortran")
+    assert result.returncode != 0
+    assert "MATCH_ACCEL='fortran'" in result.stderr and "python, numpy, cupy" in result.stderr
+
+
+def test_current_and_available() -> None:
+    names = accel.available()
+    assert names[0] == "python" and set(names) <= set(accel.BACKENDS)
+    assert ("numpy" in names) == (numpy is not None)
+    assert accel.current() in names
+
+
+def test_use_switches_new_matrices_only() -> None:
+    for name in accel.available():
+        before = match.ones(1, 2)
+        previous = accel.use(name)
+        assert accel.current() == name
+        assert match.ones(1, 2).data.backend == name
+        assert List2D.eye(2).backend == List2D.randn(2, 2).backend == name
+        assert before.data.backend == previous  # existing matrices stay where they are
+
+
+def test_using_restores_the_previous_backend() -> None:
+    start = accel.current()
+    with accel.using("python"):
+        assert accel.current() == "python"
+    assert accel.current() == start
+
+
+def test_unknown_backend_is_a_value_error() -> None:
+    start = accel.current()
+    with pytest.raises(ValueError, match="unknown backend 'tpu'.*python, numpy, cupy"):
+        accel.use("tpu")
+    assert accel.current() == start
+
+
+def test_missing_numpy_raises_and_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    start = accel.current()
+    monkeypatch.delitem(accel._kernels, "numpy", raising=False)
+    monkeypatch.setitem(sys.modules, "numpy", None)  # import numpy now fails
+    with pytest.raises(RuntimeError, match="'numpy' backend is not available.*pip install numpy"):
+        accel.use("numpy")
+    assert accel.current() == start
+    assert "numpy" not in accel.available() or "numpy" in accel._kernels
+
+
+def test_missing_cupy_raises_and_changes_nothing() -> None:
+    if "cupy" in accel.available():
+        pytest.skip("cupy and a GPU are present here")
+    start = accel.current()
+    with pytest.raises(RuntimeError, match="'cupy' backend is not available.*cupy-cuda12x"):
+        accel.use("cupy")
+    assert accel.current() == start
+
+
+def test_backend_option_is_applied_before_tests(request: pytest.FixtureRequest) -> None:
+    chosen = request.config.getoption("--backend") or os.environ.get("MATCH_ACCEL") or "python"
+    assert accel.current() == chosen.strip().lower()
+    assert match.zeros(1, 1).data.backend == accel.current()
+
+
+# ---------------------------------------------------------------------------------------------
+# Mixing backends: raise, naming both; convert with .to_backend()
+# ---------------------------------------------------------------------------------------------
+
+
+@needs_numpy
+@pytest.mark.parametrize("pair", [("python", "numpy"), ("numpy", "python"), ("numpy", "cupy")])
+def test_mixing_backends_raises_naming_both(pair: tuple[str, str]) -> None:
+    kernels = {"python": list2d.PYTHON, "numpy": accel.kernels_for("numpy"), "cupy": fake_cupy()}
+    a = on(kernels[pair[0]], [[1.0, 2.0], [3.0, 4.0]])
+    b = on(kernels[pair[1]], [[1.0, 2.0], [3.0, 4.0]])
+    both = f"'{pair[0]}' backend.*'{pair[1]}' backend.*to_backend"
+    for op in (
+        lambda: a + b,
+        lambda: a * b,
+        lambda: a @ b,
+        lambda: a.matmul_t(b),
+        lambda: List2D.cat([a, b]),
+        lambda: a.copy_(b),
+        lambda: a.maximum(b),
+    ):
+        with pytest.raises(RuntimeError, match=both):
+            op()
+    ma, mb = Matrix(a), Matrix(b)
+    with pytest.raises(RuntimeError, match=both):
+        ma + mb
+    with pytest.raises(RuntimeError, match=both):
+        ma.linear(mb)
+
+
+@needs_numpy
+def test_to_backend_converts_at_the_boundary() -> None:
+    with accel.using("python"):
+        x = match.mat([[1.0, -2.0], [3.0, 0.5]])
+    y = x.to_backend("numpy")
+    assert y.data.backend == "numpy" and y.requires_grad and y.is_leaf
+    assert y.tolist() == x.tolist()
+    w = match.mat([[0.5, 1.0], [2.0, -1.0]]).to_backend("numpy")
+    (y @ w).relu().sum().backward()
+    assert y.grad.backend == "numpy"
+    back = y.grad.to_backend("python")
+    assert back.backend == "python" and isinstance(back.vals, list)
+    with accel.using("numpy"):
+        assert x.data.to_backend().backend == "numpy"  # default: the active backend
+
+
+# ---------------------------------------------------------------------------------------------
+# ArrayKernels: same methods and same results as PythonKernels
+# ---------------------------------------------------------------------------------------------
+
+
+def kernel_names(cls: type) -> set[str]:
+    return {n for n in vars(cls) if not n.startswith("_") and callable(getattr(cls, n))}
+
+
+def test_array_kernels_have_every_python_kernel() -> None:
+    missing = kernel_names(PythonKernels) - kernel_names(accel.ArrayKernels)
+    assert not missing, f"ArrayKernels lacks {sorted(missing)}"
+
+
+def array_backends() -> list[Any]:
+    if numpy is None:
+        return []
+    return [accel.kernels_for("numpy"), fake_cupy()]
+
+
+array_kernels = pytest.mark.parametrize("kernels", array_backends(), ids=lambda k: k.name)
+
+
+SPECIAL = [[0.0, -0.0, 1.0, -1.0, 2.5], [math.inf, -math.inf, math.nan, 1e308, -1e-310]]
+
+
+@needs_numpy
+@array_kernels
+def test_elementwise_kernels_agree_with_python(kernels: Any) -> None:
+    py = list2d.PYTHON
+    values = rows(3, 5, 1) + [[0.0, -0.0, 1.0, -1.0, 2.5]]
+    for name in ("neg", "exp", "abs", "sign", "tanh", "sigmoid", "relu", "sin", "cos", "softplus"):
+        assert_agree(
+            getattr(kernels, name)(kernels.from_rows(values)), getattr(py, name)(values), name
+        )
+    positive = rows(3, 4, 2, 0.1, 3.0) + [[0.0, 1.0, 4.0, 1e-300]]
+    for name in ("log", "sqrt"):
+        assert_agree(
+            getattr(kernels, name)(kernels.from_rows(positive)), getattr(py, name)(positive), name
+        )
+    assert_agree(kernels.leaky_relu(kernels.from_rows(values), 0.1), py.leaky_relu(values, 0.1))
+    assert_agree(
+        kernels.clamp(kernels.from_rows(values), -0.5, 1.5), py.clamp(values, -0.5, 1.5), "clamp"
+    )
+
+
+@needs_numpy
+@array_kernels
+def test_special_values_give_ieee_results_without_warnings(kernels: Any) -> None:
+    py = list2d.PYTHON
+    a = kernels.from_rows(SPECIAL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy must not warn where pure Python is quiet
+        for name in ("exp", "log", "sqrt", "sigmoid", "softplus", "abs", "neg", "tanh"):
+            assert_agree(getattr(kernels, name)(a), getattr(py, name)(SPECIAL), name)
+        for name in ("add", "sub", "mul", "div", "pow"):
+            assert_agree(
+                kernels.binary(name, a, a[::-1]), py.binary(name, SPECIAL, SPECIAL[::-1]), name
+            )
+            for scalar in (0.0, -1.5):
+                assert_agree(
+                    kernels.binary(name, a, scalar),
+                    py.binary(name, SPECIAL, scalar),
+                    f"{name} by {scalar}",
+                )
+                assert_agree(
+                    kernels.binary(name, scalar, a),
+                    py.binary(name, scalar, SPECIAL),
+                    f"{scalar} {name}",
+                )
+        assert_agree(kernels.sum(a, 1), py.sum(SPECIAL, 1), "sum")
+        # max/min/maximum/minimum with nan differ on purpose: arrays propagate nan (as torch
+        # does) where Python's max() answers by position.
+        assert math.isnan(kernels.max(a, None).tolist()[0][0])
+
+
+@needs_numpy
+@array_kernels
+def test_binary_kernels_broadcast_like_python(kernels: Any) -> None:
+    py = list2d.PYTHON
+    shapes = [
+        ((3, 4), (3, 4)),
+        ((3, 4), (1, 4)),
+        ((3, 4), (3, 1)),
+        ((3, 4), (1, 1)),
+        ((1, 4), (3, 1)),
+        ((3, 1), (1, 4)),
+    ]
+    for k, (sa, sb) in enumerate(shapes):
+        ra, rb = rows(*sa, seed=k, low=0.5, high=2.0), rows(*sb, seed=k + 50, low=0.5, high=2.0)
+        a, b = kernels.from_rows(ra), kernels.from_rows(rb)
+        for name in list2d.BINARY_FUNCTIONS:
+            assert_agree(kernels.binary(name, a, b), py.binary(name, ra, rb), f"{name} {sa} {sb}")
+    ties = [[1.0, 2.0, 3.0]]
+    for name in ("gt", "ge", "lt", "le", "eq", "ne"):
+        assert_agree(
+            kernels.binary(name, kernels.from_rows(ties), 2.0), py.binary(name, ties, 2.0), name
+        )
+    neg = [[-8.0, -2.0]]
+    assert math.isnan(kernels.binary("pow", kernels.from_rows(neg), 1 / 3).tolist()[0][0])
+    assert kernels.binary("pow", kernels.from_rows(neg), 2.0).tolist() == [[64.0, 4.0]]
+
+
+@needs_numpy
+@array_kernels
+def test_products_reductions_and_shapes_agree_with_python(kernels: Any) -> None:
+    py = list2d.PYTHON
+    ra, rb, rc = rows(4, 3, 1), rows(3, 5, 2), rows(4, 5, 3)
+    a, b, c = kernels.from_rows(ra), kernels.from_rows(rb), kernels.from_rows(rc)
+    assert_agree(kernels.matmul(a, b), py.matmul(ra, rb), "matmul")
+    assert_agree(kernels.matmul_t(c, b), py.matmul_t(rc, rb), "matmul_t")
+    assert_agree(kernels.t_matmul(a, c), py.t_matmul(ra, rc), "t_matmul")
+    ties = [[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]
+    for dim in (None, 0, 1):
+        for name in ("sum", "max", "min", "argmax", "argmin"):
+            for r in (rc, ties):
+                assert_agree(
+                    getattr(kernels, name)(kernels.from_rows(r), dim),
+                    getattr(py, name)(r, dim),
+                    f"{name} dim={dim}",
+                )
+    assert_agree(kernels.transpose(a), py.transpose(ra), "transpose")
+    assert_agree(kernels.reshape(a, 2, 6), py.reshape(ra, 2, 6), "reshape")
+    assert_agree(
+        kernels.reshape(kernels.transpose(a), 6, 2),
+        py.reshape(py.transpose(ra), 6, 2),
+        "reshape of a transpose",
+    )
+    col, row = [[1.0], [2.0]], [[1.0, 2.0, 3.0]]
+    assert_agree(kernels.broadcast_to(kernels.from_rows(col), 2, 3), py.broadcast_to(col, 2, 3))
+    assert_agree(kernels.broadcast_to(kernels.from_rows(row), 2, 3), py.broadcast_to(row, 2, 3))
+    assert_agree(kernels.take(c, [3, 0, 3], slice(1, 4)), py.take(rc, [3, 0, 3], slice(1, 4)))
+    value = rows(3, 2, 9)
+    assert_agree(
+        kernels.put(c, [0, 2, 3], slice(0, 4, 2), kernels.from_rows(value)),
+        py.put(rc, [0, 2, 3], slice(0, 4, 2), value),
+        "put",
+    )
+    assert_agree(
+        kernels.index_add(4, 5, [1, 3, 1], slice(1, 3), kernels.from_rows(value)),
+        py.index_add(4, 5, [1, 3, 1], slice(1, 3), value),
+        "index_add",
+    )
+    for dim in (0, 1):
+        parts = [rc, rows(4, 5, 7)] if dim else [rc, rows(2, 5, 7)]
+        assert_agree(kernels.cat([kernels.from_rows(p) for p in parts], dim), py.cat(parts, dim))
+    assert kernels.shape(c) == (4, 5) and all(type(n) is int for n in kernels.shape(c))
+    assert_agree(kernels.full(2, 3, 1.5), py.full(2, 3, 1.5), "full")
+    assert_agree(kernels.copy(a), ra, "copy")
+    assert kernels.to_rows(a) == ra
+
+
+@needs_numpy
+@array_kernels
+def test_kernels_never_change_their_inputs(kernels: Any) -> None:
+    r = rows(3, 4, 5)
+    a = kernels.from_rows(r)
+    broadcast = kernels.broadcast_to(kernels.from_rows([[1.0, 2.0, 3.0, 4.0]]), 3, 4)
+    broadcast[0, 0] = 9.0  # a real array: writable, and only its first row changes
+    assert broadcast.tolist()[1][0] == 1.0
+    kernels.put(a, [0], slice(0, 4), kernels.full(1, 4, 7.0))
+    kernels.index_add(3, 4, [0, 0], slice(0, 4), a[:2])
+    assert a.tolist() == r
+
+
+# ---------------------------------------------------------------------------------------------
+# List2D and Matrix on array backends
+# ---------------------------------------------------------------------------------------------
+
+
+@needs_numpy
+@pytest.mark.parametrize("kernels", array_backends(), ids=lambda k: k.name)
+def test_list2d_interface_is_the_same(kernels: Any) -> None:
+    list2d.set_active_kernels(kernels)
+    m = List2D(2, 3, 0.5)
+    assert m.backend == kernels.name and m.shape == (2, 3)
+    assert m.vals[1][2] == 0.5 and m.tolist() == [[0.5] * 3] * 2
+    assert str(m.vals.dtype) == "float64"
+    assert all(
+        str(x.vals.dtype) == "float64"
+        for x in (
+            List2D.from_2d_list([[1, 2]]),
+            List2D.eye(2),
+            List2D.randn(2, 2),
+            List2D.rand(2, 2),
+            List2D.full(1, 1, 3),
+            List2D.zeros(2, 2).argmax(0),
+        )
+    )
+    assert type(m.item() if m.shape == (1, 1) else m.sum().item()) is float
+    saved = m.T  # may share memory with m
+    version = m.version
+    m[0, 1] = 9.0
+    m[1] = List2D.from_2d_list([[5.0, 6.0, 7.0]])
+    assert m.tolist() == [[0.5, 9.0, 0.5], [5.0, 6.0, 7.0]] and m.version == version + 2
+    assert saved.tolist() == [[0.5, 0.5]] * 3  # in-place writes never reach shared arrays
+    m.fill_(2.0)
+    assert m.tolist() == [[2.0] * 3] * 2 and saved.tolist() == [[0.5, 0.5]] * 3
+    assert repr(List2D.from_2d_list([[1.0]])) == "List2D([[1.0]], shape=(1, 1))"
+
+
+def mlp_step(seed: int) -> list[list[list[float]]]:
+    """One training step of a small MLP built from Matrix ops; returns every value it touches."""
+    match.manual_seed(seed)
+    x = match.randn(8, 5, requires_grad=False)
+    y = match.rand(8, 3, requires_grad=False)
+    w1, b1 = match.randn(6, 5), match.randn(1, 6)
+    w2, b2 = match.randn(3, 6), match.randn(1, 3)
+    h = x.linear(w1, b1).relu()
+    out = h.linear(w2, b2)
+    loss = ((out - y) ** 2).mean() + out.softmax().max(1).sum() * 0.1 + out[[0, 2, 2]].sum()
+    loss = loss + (h.sigmoid() * h.tanh()).var() + match.cat([h, out], 1).abs().mean()
+    loss.backward()
+    params = [w1, b1, w2, b2]
+    for p in params:
+        p.data = p.data - 0.1 * p.grad
+    return [loss.tolist()] + [p.tolist() for p in params] + [p.grad.tolist() for p in params]
+
+
+@needs_numpy
+@pytest.mark.parametrize("kernels", array_backends(), ids=lambda k: k.name)
+def test_training_step_agrees_with_pure_python(kernels: Any) -> None:
+    list2d.set_active_kernels(list2d.PYTHON)
+    expected = mlp_step(3)
+    list2d.set_active_kernels(kernels)
+    actual = mlp_step(3)
+    for k, (a, e) in enumerate(zip(actual, expected)):
+        assert_agree(a, e, f"value {k}")
+
+
+@needs_numpy
+def test_fake_cupy_is_its_own_backend() -> None:
+    cupy = fake_cupy()
+    list2d.set_active_kernels(cupy)
+    m = match.ones(2, 2)
+    assert m.data.backend == "cupy" and accel.current() == "cupy"
+    with pytest.raises(RuntimeError, match="'cupy' backend.*'numpy' backend"):
+        m + match.ones(2, 2).to_backend("numpy")

@@ -1,0 +1,179 @@
+"""In-place safety: List2D versions, and backward refusing values changed after they were saved."""
+
+from __future__ import annotations
+
+import pytest
+
+import match
+from match import List2D, mat
+
+A = [[0.3, -1.2, 0.7], [1.5, -0.4, -0.9]]
+P = [[0.5, 1.7, 0.9], [2.2, 1.3, 0.35]]
+
+
+# -- the version counter ------------------------------------------------------------------------
+
+
+def test_new_values_start_at_version_zero() -> None:
+    a = List2D.from_2d_list(A)
+    assert a.version == 0
+    assert (a + 1.0).version == 0 and a.copy().version == 0 and a.T.version == 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda a: a.fill_(2.0),
+        lambda a: a.zeros_(),
+        lambda a: a.ones_(),
+        lambda a: a.copy_(List2D.from_2d_list(P)),
+        lambda a: a.__setitem__((0, 1), 5.0),
+        lambda a: a.__setitem__(1, List2D.from_2d_list([[1.0, 2.0, 3.0]])),
+        lambda a: a.__setitem__((slice(None), 2), 0.0),
+    ],
+    ids=["fill_", "zeros_", "ones_", "copy_", "setitem_element", "setitem_row", "setitem_col"],
+)
+def test_in_place_methods_bump_the_version(change) -> None:
+    a = List2D.from_2d_list(A)
+    change(a)
+    assert a.version == 1
+    change(a)
+    assert a.version == 2
+
+
+def test_out_of_place_operations_do_not_bump() -> None:
+    a = List2D.from_2d_list(A)
+    _ = a + a, a * 2.0, a.exp(), a[0], a.reshape(3, 2), a.sum(0), -a
+    assert a.version == 0
+
+
+def test_failed_in_place_change_does_not_bump() -> None:
+    a = List2D.from_2d_list(A)
+    with pytest.raises(ValueError):
+        a.copy_(List2D.from_2d_list([[1.0]]))
+    assert a.version == 0 and a.tolist() == A
+
+
+# -- backward checks the versions ---------------------------------------------------------------
+
+
+def test_exp_output_changed_in_place_raises_naming_exp() -> None:
+    x = mat(A)
+    y = x.exp()
+    y.data.zeros_()
+    with pytest.raises(RuntimeError, match=r"'exp'.*changed in\s+place.*version 0 -> 1"):
+        y.sum().backward()
+
+
+@pytest.mark.parametrize(
+    "op, make",
+    [
+        ("mul", lambda x: x * mat(P)),
+        ("div", lambda x: x / mat(P)),
+        ("pow", lambda x: x**2),
+        ("matmul", lambda x: x @ mat(P).T),
+        ("linear", lambda x: x.linear(mat(P))),
+        ("log", lambda x: x.abs().log()),
+        ("sin", lambda x: x.sin()),
+        ("relu", lambda x: x.relu()),
+        ("tanh", lambda x: x.tanh()),
+        ("max", lambda x: x.max(1)),
+        ("var", lambda x: x.var()),
+        ("maximum", lambda x: match.maximum(x, 0.0)),
+    ],
+)
+def test_input_changed_in_place_raises_naming_the_op(op: str, make) -> None:
+    x = mat(A)
+    y = make(x)
+    saved = y._saved[0][0]  # the first value this op saved for backward
+    saved.fill_(0.5)
+    with pytest.raises(RuntimeError, match=f"'{op}'"):
+        y.sum().backward()
+
+
+def test_leaf_data_changed_after_use_raises() -> None:
+    x, w = mat(A), mat(P)
+    loss = (x * w).sum()
+    w.data[0, 0] = 10.0  # setitem is in place
+    with pytest.raises(RuntimeError, match="'mul'"):
+        loss.backward()
+
+
+def test_copy_into_saved_value_raises() -> None:
+    x = mat(A)
+    y = x.sigmoid()
+    y.data.copy_(List2D.from_2d_list(P))
+    with pytest.raises(RuntimeError, match="'sigmoid'"):
+        y.sum().backward()
+
+
+def test_ops_that_save_nothing_do_not_complain() -> None:
+    x, b = mat(A), mat(P)
+    y = x + b
+    x.data.fill_(1.0)
+    b.data.fill_(2.0)
+    y2 = (y - 1.0).sum(1).T.reshape(2, 1)
+    y2.sum().backward()  # add, sub, sum, transpose, reshape keep no values
+    assert x.grad.tolist() == [[1.0] * 3] * 2
+
+
+def test_change_after_backward_is_fine() -> None:
+    x = mat(A)
+    y = x.exp()
+    y.sum().backward()
+    expected = x.grad.tolist()
+    y.data.zeros_()  # the graph is gone: nothing can read the old value any more
+    assert x.grad.tolist() == expected
+
+
+def test_change_before_the_op_is_fine() -> None:
+    x = mat(A)
+    x.data.fill_(1.0)
+    y = x.exp()
+    y.sum().backward()
+    assert x.grad.tolist()[0][0] == pytest.approx(2.718281828459045)
+
+
+def test_replacing_data_is_not_in_place() -> None:
+    # `p.data = new` (as optimizers may do) makes a new List2D and leaves the saved one intact
+    x = mat(A)
+    y = x * x
+    x.data = x.data * 0.0
+    y.sum().backward()
+    assert x.grad.tolist() == [[2 * v for v in row] for row in A]
+
+
+def test_no_grad_results_save_nothing() -> None:
+    x = mat(A)
+    with match.no_grad():
+        y = x.exp()
+    assert y._saved == ()
+    y.data.zeros_()  # nothing to complain about later
+
+
+def test_retain_graph_second_backward_also_checks() -> None:
+    x = mat(A)
+    y = x.tanh()
+    s = y.sum()
+    s.backward(retain_graph=True)
+    y.data.fill_(0.0)
+    with pytest.raises(RuntimeError, match="'tanh'"):
+        s.backward()
+
+
+# -- regressions: saved outputs and distinct gradient objects ----------------------------------
+
+
+def test_pow_output_changed_in_place_raises() -> None:
+    a, b = mat(P), mat(A)
+    y = a**b  # d/db = a^b log(a) reads the output a^b
+    y.data.fill_(0.0)
+    with pytest.raises(RuntimeError, match="'pow'"):
+        y.sum().backward()
+
+
+def test_gradients_of_different_matrices_are_not_shared() -> None:
+    a, b = mat(A), mat(P)
+    (a + b).sum().backward()
+    a.grad.fill_(7.0)  # e.g. clipping a gradient in place
+    assert b.grad.tolist() == [[1.0] * 3] * 2
