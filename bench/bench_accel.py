@@ -175,23 +175,16 @@ def main() -> None:
         f"{ARGS.repeats} repeats, interleaved"
     )
 
-    rows: list[tuple[str, str, Timing]] = []
-    results = {}
-    for title, fn, unit in (
-        ("MLP step 256x784-256-10", mlp, "ms"),
-        ("matmul 1024 + backward", matmul, "ms"),
-        ("per-op 8x8", overhead, "us"),
-    ):
-        t = fn(ARGS.repeats)
-        results[title] = t
-        for name, timing in t.items():
-            rows.append((title, name, timing))
-    scale = {"ms": 1e3, "us": 1e6}
+    results: dict[str, dict[str, Timing]] = {}
     units = {"MLP step 256x784-256-10": "ms", "matmul 1024 + backward": "ms", "per-op 8x8": "us"}
+    for title, fn in zip(units, (mlp, matmul, overhead)):
+        results[title] = fn(ARGS.repeats)
+    scale = {"ms": 1e3, "us": 1e6}
     print(f"\n{'benchmark':26} {'run':32} {'min':>10} {'median':>10}")
-    for title, name, (lo, med) in rows:
+    for title, timings in results.items():
         u = units[title]
-        print(f"{title:26} {name:32} {lo * scale[u]:8.3f}{u} {med * scale[u]:8.3f}{u}")
+        for name, (lo, med) in timings.items():
+            print(f"{title:26} {name:32} {lo * scale[u]:8.3f}{u} {med * scale[u]:8.3f}{u}")
 
     o = results["per-op 8x8"]
     print("\nratios (median; target in brackets):")

@@ -155,7 +155,7 @@ def l1_loss(input: Matrix, target: Any, reduction: str = "mean") -> Matrix:
 
 def huber_loss(input: Matrix, target: Any, reduction: str = "mean", delta: float = 1.0
                ) -> Matrix:
-    """Huber loss: 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), with d = input - target."""
+    """Huber loss: 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), d = input - target."""
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     target = as_matrix(target, "huber_loss", input)

@@ -72,6 +72,14 @@ def _safe_pow(x: float, y: float) -> float:
         return INF if x == 0 else NAN
 
 
+def _safe_sin(x: float) -> float:
+    return math.sin(x) if math.isfinite(x) else NAN
+
+
+def _safe_cos(x: float) -> float:
+    return math.cos(x) if math.isfinite(x) else NAN
+
+
 def _sigmoid(x: float) -> float:
     # Two branches so that exp never overflows: 1/(1+e^-x) = e^x/(1+e^x).
     if x >= 0:
@@ -250,12 +258,12 @@ class PythonKernels:
         ]
 
     def sin(self, a: Rows) -> Rows:
-        """Sine."""
-        return [list(map(math.sin, row)) for row in a]
+        """Sine (nan for infinite input)."""
+        return _map(a, math.sin, _safe_sin)
 
     def cos(self, a: Rows) -> Rows:
-        """Cosine."""
-        return [list(map(math.cos, row)) for row in a]
+        """Cosine (nan for infinite input)."""
+        return _map(a, math.cos, _safe_cos)
 
     def clamp(self, a: Rows, low: float, high: float) -> Rows:
         """Each element limited to [low, high] (use -inf / inf for no limit)."""

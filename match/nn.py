@@ -713,6 +713,7 @@ class _CellBase(Module):
     gates = 1
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
+        """Create the four parameters (two without bias) with torch's initialisation."""
         super().__init__()
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -724,6 +725,7 @@ class _CellBase(Module):
         self.bias_hh = _uniform(1, k, bound) if bias else None
 
     def _zeros(self, x: Matrix) -> Matrix:
+        """The default state: zeros of (batch, hidden_size), tracking no gradient."""
         return Matrix(constant([[0.0] * self.hidden_size for _ in range(x.nrow)], x.data),
                       requires_grad=False)
 
@@ -759,7 +761,9 @@ class RNNCell(_CellBase):
     def extra_repr(self) -> str:
         """Sizes (and the nonlinearity when it is not tanh)."""
         extra = super().extra_repr()
-        return extra if self.nonlinearity == "tanh" else f"{extra}, nonlinearity={self.nonlinearity}"
+        if self.nonlinearity == "tanh":
+            return extra
+        return f"{extra}, nonlinearity={self.nonlinearity}"
 
     def forward(self, x: Matrix, h: Matrix | None = None) -> Matrix:
         """One step: x (N, input_size), h (N, hidden_size) or None for zeros -> h'."""
@@ -864,7 +868,10 @@ def _constant_weight(weight: Any) -> Any:
 
 
 class _Loss(Module):
+    """Base of the loss modules: holds and checks `reduction` ('mean', 'sum' or 'none')."""
+
     def __init__(self, reduction: str = "mean") -> None:
+        """Check and keep the reduction."""
         super().__init__()
         if reduction not in REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or "
@@ -872,7 +879,8 @@ class _Loss(Module):
         self.reduction = reduction
 
     def extra_repr(self) -> str:
-        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+        """Empty, as torch prints losses."""
+        return ""
 
 
 class MSELoss(_Loss):

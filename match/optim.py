@@ -113,6 +113,7 @@ class Optimizer:
 
     def _update(self, p: Matrix, grad: List2D, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
+        """Update one parameter from its gradient, state and group settings (subclasses)."""
         raise NotImplementedError
 
     # -- saving ------------------------------------------------------------------------------
@@ -213,10 +214,8 @@ class SGD(Optimizer):
         momentum = group["momentum"]
         if momentum != 0:
             buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = g.copy()
-            else:
-                buf = buf * momentum + (1 - group["dampening"]) * g
+            # the first step copies g; later steps decay: momentum * buf + (1 - dampening) * g
+            buf = g.copy() if buf is None else buf * momentum + (1 - group["dampening"]) * g
             state["momentum_buffer"] = buf
             g = g + momentum * buf if group["nesterov"] else buf
         p.data.copy_(p.data + (-group["lr"]) * g)

@@ -274,7 +274,18 @@ def test_special_values_give_ieee_results_without_warnings(kernels: Any) -> None
     a = kernels.from_rows(SPECIAL)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # numpy must not warn where pure Python is quiet
-        for name in ("exp", "log", "sqrt", "sigmoid", "softplus", "abs", "neg", "tanh"):
+        for name in (
+            "exp",
+            "log",
+            "sqrt",
+            "sigmoid",
+            "softplus",
+            "abs",
+            "neg",
+            "tanh",
+            "relu",
+            "sign",
+        ):
             assert_agree(getattr(kernels, name)(a), getattr(py, name)(SPECIAL), name)
         for name in ("add", "sub", "mul", "div", "pow"):
             assert_agree(
@@ -292,6 +303,7 @@ def test_special_values_give_ieee_results_without_warnings(kernels: Any) -> None
                     f"{scalar} {name}",
                 )
         assert_agree(kernels.sum(a, 1), py.sum(SPECIAL, 1), "sum")
+        assert math.copysign(1.0, kernels.relu(a).tolist()[0][1]) == 1.0  # relu(-0.0) is 0.0
         # max/min/maximum/minimum with nan differ on purpose: arrays propagate nan (as torch
         # does) where Python's max() answers by position.
         assert math.isnan(kernels.max(a, None).tolist()[0][0])

@@ -14,6 +14,7 @@ from match import List2D, Matrix, nn
 from tests.parity import assert_close, random_rows, tensor
 
 torch = pytest.importorskip("torch")
+torch.set_num_threads(1)  # tiny tensors: thread start-up would dominate the run time
 F = torch.nn.functional
 D = torch.float64
 
@@ -571,6 +572,13 @@ def test_cross_entropy_ignore_index_and_probability_targets() -> None:
         check_loss(nn.CrossEntropyLoss(label_smoothing=smoothing),
                    torch.nn.CrossEntropyLoss(label_smoothing=smoothing), logits, targets,
                    torch.tensor(targets), "ignore_index")
+        w = [0.5, 2.0, 1.5]
+        for reduction in ("mean", "sum", "none"):
+            check_loss(nn.CrossEntropyLoss(weight=w, reduction=reduction,
+                                           label_smoothing=smoothing),
+                       torch.nn.CrossEntropyLoss(weight=torch.tensor(w, dtype=D),
+                                                 reduction=reduction, label_smoothing=smoothing),
+                       logits, targets, torch.tensor(targets), "ignore_index weighted")
     probs = [[0.2, 0.3, 0.5], [1.0, 0.0, 0.0], [0.1, 0.1, 0.8], [0.3, 0.3, 0.4]]
     for reduction in ("mean", "none"):
         check_loss(nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.1),

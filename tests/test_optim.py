@@ -16,6 +16,7 @@ from match.serialize import load, save
 from tests.parity import assert_close, random_rows, tensor
 
 torch = pytest.importorskip("torch")
+torch.set_num_threads(1)  # tiny tensors: thread start-up would dominate the run time
 D = torch.float64
 STEPS = 25
 
