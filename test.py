@@ -15,6 +15,7 @@ import sys
 import unittest
 
 import match
+from bench.bench_core import TextbookKernels
 from match import List2D, Matrix
 from match.list2d import PythonKernels, dot_rows_portable
 from tests.parity import (
@@ -571,15 +572,7 @@ class TestBadInput(unittest.TestCase):
 class TestKernels(unittest.TestCase):
     """The pure-Python kernels against textbook loops, including both dot-product paths."""
 
-    @staticmethod
-    def textbook_matmul(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:
-        n, k, m = len(a), len(b), len(b[0])
-        out = [[0.0] * m for _ in range(n)]
-        for i in range(n):
-            for j in range(m):
-                for t in range(k):
-                    out[i][j] += a[i][t] * b[t][j]
-        return out
+    textbook_matmul = staticmethod(TextbookKernels().matmul)
 
     def test_dot_paths_agree(self) -> None:
         a, b = random_rows(7, 5, 40), random_rows(5, 6, 41)

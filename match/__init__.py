@@ -5,7 +5,7 @@ and gradients), `nn` and `optim` (models, losses, optimizers). `accel` can move 
 numpy or cupy; nothing else changes.
 """
 
-from . import accel, nn, viz
+from . import accel, nn, optim, viz
 from .function import Function, checkpoint, grad, value_and_grad
 from .gradcheck import GradcheckError, gradcheck
 from .list2d import List2D, manual_seed
@@ -28,6 +28,7 @@ from .matrix import (
     zeros,
     zeros_like,
 )
+from .serialize import load, save
 
 __version__ = "0.1.0"
 
@@ -50,6 +51,9 @@ __all__ = [
     "maximum",
     "minimum",
     "nn",
+    "optim",
+    "load",
+    "save",
     "no_grad",
     "ones",
     "ones_like",

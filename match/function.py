@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .list2d import List2D, rng
-from .matrix import Matrix, _result, enable_grad, no_grad
+from .matrix import Matrix, _result, enable_grad, graph_nodes, no_grad
 
 # ---------------------------------------------------------------------------------------------
 # Function: the extension point
@@ -224,21 +224,6 @@ def _leaf(value: Any, op: str, position: int) -> Matrix:
     )
 
 
-def _graph_nodes(root: Matrix) -> list[Matrix]:
-    """Every matrix in the graph that produced root (iterative, each once)."""
-    seen: set[int] = set()
-    nodes: list[Matrix] = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        nodes.append(node)
-        stack.extend(node._children)
-    return nodes
-
-
 def value_and_grad(
     fn: Callable[..., Matrix], argnums: int | Sequence[int] = 0
 ) -> Callable[..., tuple[float, Any]]:
@@ -270,7 +255,7 @@ def value_and_grad(
         if out.requires_grad:
             # protect the caller's gradients: whatever else backward touches is restored
             mine = {id(leaf) for leaf in leaves}
-            others = [(n, n._grad) for n in _graph_nodes(out) if id(n) not in mine]
+            others = [(n, n._grad) for n in graph_nodes(out) if id(n) not in mine]
             try:
                 out.backward(retain_graph=True)
             finally:

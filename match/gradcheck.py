@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .list2d import List2D
-from .matrix import Matrix, no_grad
+from .matrix import Matrix, graph_nodes, no_grad
 
 
 class GradcheckError(RuntimeError):
@@ -130,18 +130,7 @@ def gradcheck(
 
 def _ops(root: Matrix) -> list[str]:
     """Names of the ops in root's graph (each once, in the order found)."""
-    names: list[str] = []
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if node.op and node.op not in names:
-            names.append(node.op)
-        stack.extend(node._children)
-    return names
+    return list(dict.fromkeys(node.op for node in graph_nodes(root) if node.op))
 
 
 __all__ = ["gradcheck", "GradcheckError"]

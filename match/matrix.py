@@ -726,6 +726,21 @@ class Matrix:
     __hash__ = object.__hash__  # elementwise == must not make Matrix unhashable
 
 
+def graph_nodes(root: Matrix) -> list[Matrix]:
+    """Every matrix in the graph that produced root: root first, then depth-first, each once."""
+    seen: set[int] = set()
+    nodes: list[Matrix] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        nodes.append(node)
+        stack.extend(reversed(node._children))
+    return nodes
+
+
 def _one_hot(index: List2D, dim: int | None, shape: Shape) -> List2D:
     """A 0/1 mask of `shape` with a 1 at each index chosen by argmax/argmin over dim."""
     nrow, ncol = shape
@@ -897,6 +912,7 @@ __all__ = [
     "zeros_like",
     "ones_like",
     "cat",
+    "graph_nodes",
     "maximum",
     "minimum",
     "no_grad",

@@ -20,7 +20,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from .matrix import Matrix
+from .matrix import Matrix, graph_nodes
 
 INSTALL_HINT = (
     "install Graphviz (Debian/Ubuntu: sudo apt install graphviz; macOS: brew install graphviz; "
@@ -44,21 +44,6 @@ def _names(params: Any) -> dict[int, str]:
     if hasattr(params, "named_parameters"):
         params = dict(params.named_parameters())
     return {id(p): name for name, p in dict(params).items()}
-
-
-def _walk(root: Matrix) -> list[Matrix]:
-    """Every matrix in root's graph, root first, each once (iterative depth-first)."""
-    seen: set[int] = set()
-    order: list[Matrix] = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        order.append(node)
-        stack.extend(reversed(node._children))
-    return order
 
 
 def _check(root: Any, op: str) -> None:
@@ -122,7 +107,7 @@ def to_dot(matrix: Matrix, show_grad: bool = False, params: Any = None, rankdir:
     """
     _check(matrix, "to_dot")
     names = _names(params)
-    nodes = _walk(matrix)
+    nodes = graph_nodes(matrix)
     ids = {id(m): f"m{k}" for k, m in enumerate(nodes)}
     lines = [
         "digraph match {",
