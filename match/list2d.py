@@ -114,9 +114,7 @@ def dot_rows_portable(rows: Iterable[Sequence[float]], cols: Sequence[Sequence[f
 
 if hasattr(math, "sumprod"):
 
-    def dot_rows_sumprod(
-        rows: Iterable[Sequence[float]], cols: Sequence[Sequence[float]]
-    ) -> Rows:
+    def dot_rows_sumprod(rows: Iterable[Sequence[float]], cols: Sequence[Sequence[float]]) -> Rows:
         """Dot product of every row with every column, using `math.sumprod` (Python 3.12+)."""
         sumprod = math.sumprod
         return [[sumprod(r, c) for c in cols] for r in rows]
@@ -399,8 +397,9 @@ def _check_rows(values: Any, op: str) -> Rows:
             raise ValueError(f"{op}: row {i} is not a non-empty list (got {row!r:.60})")
         for x in row:
             if not isinstance(x, (int, float)):
-                raise TypeError(f"{op}: element {x!r:.30} in row {i} is a {type(x).__name__}, "
-                                "not a number")
+                raise TypeError(
+                    f"{op}: element {x!r:.30} in row {i} is a {type(x).__name__}, not a number"
+                )
         rows.append([float(x) for x in row])
     width = len(rows[0])
     for i, row in enumerate(rows):
@@ -463,9 +462,7 @@ def _positions(key: Any, size: int, what: str, op: str) -> list[int]:
             if not -size <= i < size:
                 raise IndexError(f"{op}: {what} index {i} is out of range for size {size}")
         return [i % size for i in key]
-    raise IndexError(
-        f"{op}: {what} index must be an int, slice or non-empty list, got {key!r:.40}"
-    )
+    raise IndexError(f"{op}: {what} index must be an int, slice or non-empty list, got {key!r:.40}")
 
 
 class List2D:
@@ -546,16 +543,18 @@ class List2D:
         """Samples from the standard normal distribution (see `manual_seed`)."""
         _check_size(nrow, ncol, "randn")
         gauss = _rng.gauss
-        return cls.wrap(_active_kernels.from_rows(
-            [[gauss(0.0, 1.0) for _ in range(ncol)] for _ in range(nrow)]))
+        return cls.wrap(
+            _active_kernels.from_rows([[gauss(0.0, 1.0) for _ in range(ncol)] for _ in range(nrow)])
+        )
 
     @classmethod
     def rand(cls, nrow: int, ncol: int) -> List2D:
         """Samples from the uniform distribution on [0, 1) (see `manual_seed`)."""
         _check_size(nrow, ncol, "rand")
         uniform = _rng.random
-        return cls.wrap(_active_kernels.from_rows(
-            [[uniform() for _ in range(ncol)] for _ in range(nrow)]))
+        return cls.wrap(
+            _active_kernels.from_rows([[uniform() for _ in range(ncol)] for _ in range(nrow)])
+        )
 
     @classmethod
     def cat(cls, parts: Sequence[List2D], dim: int = 0, op: str = "cat") -> List2D:
@@ -685,15 +684,14 @@ class List2D:
     def __setitem__(self, key: Any, value: Number | List2D) -> None:
         """Write value (a number or a List2D of the selection's shape, broadcast) at key."""
         rows, cols = parse_key(key, self.nrow, self.ncol, "setitem")
-        ncol = len(range(self.ncol)[cols])
+        target = (len(rows), len(range(self.ncol)[cols]))
         other = self.__operand(value, "setitem")
         if isinstance(value, List2D):
-            broadcast_shape((len(rows), ncol), value.shape, "setitem")
-            if broadcast_shape((len(rows), ncol), value.shape, "setitem") != (len(rows), ncol):
-                raise ValueError(f"setitem: cannot write {value.shape} into {(len(rows), ncol)}")
-            other = self.kernels.broadcast_to(other, len(rows), ncol)
+            if broadcast_shape(target, value.shape, "setitem") != target:
+                raise ValueError(f"setitem: cannot write {value.shape} into {target}")
+            other = self.kernels.broadcast_to(other, *target)
         else:
-            other = self.kernels.full(len(rows), ncol, other)
+            other = self.kernels.full(*target, other)
         self.__replace(self.kernels.put(self.vals, rows, cols, other))
 
     # -- elementwise arithmetic (numbers allowed on either side) ----------------------------
@@ -924,8 +922,9 @@ class List2D:
             ncol = size // nrow
         _check_size(nrow, ncol, "reshape")
         if nrow * ncol != size:
-            raise ValueError(f"reshape: cannot reshape {self.shape} ({size} values) "
-                             f"to {(nrow, ncol)}")
+            raise ValueError(
+                f"reshape: cannot reshape {self.shape} ({size} values) to {(nrow, ncol)}"
+            )
         return self.__new(self.kernels.reshape(self.vals, nrow, ncol))
 
     def broadcast_to(self, nrow: int, ncol: int) -> List2D:
