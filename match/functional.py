@@ -61,37 +61,44 @@ def reduce(loss: Matrix, reduction: str, who: str = "loss") -> Matrix:
 
 def _same_shape(input: Matrix, target: Matrix, who: str) -> None:
     if input.shape != target.shape:
-        raise ValueError(f"{who}: input shape {input.shape} and target shape {target.shape} "
-                         "must be equal")
+        raise ValueError(
+            f"{who}: input shape {input.shape} and target shape {target.shape} must be equal"
+        )
 
 
-def class_indices(target: Any, n: int, num_classes: int, who: str,
-                  ignore_index: int | None = None) -> list[int]:
+def class_indices(
+    target: Any, n: int, num_classes: int, who: str, ignore_index: int | None = None
+) -> list[int]:
     """Class indices from a list of N ints or an (N, 1) Matrix/List2D; checks count and range.
 
     A value outside [0, num_classes) (other than `ignore_index`) raises an IndexError naming it.
     """
     if isinstance(target, (Matrix, List2D)):
         if target.shape[1] != 1:
-            raise ValueError(f"{who}: class-index targets must be an (N, 1) matrix, got shape "
-                             f"{target.shape}")
+            raise ValueError(
+                f"{who}: class-index targets must be an (N, 1) matrix, got shape {target.shape}"
+            )
         values: Sequence[Any] = [row[0] for row in target.tolist()]
     elif isinstance(target, (list, tuple)):
         values = [v[0] if isinstance(v, (list, tuple)) and len(v) == 1 else v for v in target]
     else:
-        raise TypeError(f"{who}: target must be a list of class indices or an (N, 1) Matrix, got "
-                        f"{type(target).__name__}")
+        raise TypeError(
+            f"{who}: target must be a list of class indices or an (N, 1) Matrix, got "
+            f"{type(target).__name__}"
+        )
     if len(values) != n:
-        raise ValueError(f"{who}: expected {n} targets (one per row of the input), got "
-                         f"{len(values)}")
+        raise ValueError(
+            f"{who}: expected {n} targets (one per row of the input), got {len(values)}"
+        )
     out = []
     for row, v in enumerate(values):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v):
             raise ValueError(f"{who}: target {v!r} in row {row} is not a class index (an int)")
         i = int(v)
         if i != ignore_index and not 0 <= i < num_classes:
-            raise IndexError(f"{who}: target index {i} in row {row} is out of range for "
-                             f"{num_classes} classes")
+            raise IndexError(
+                f"{who}: target index {i} in row {row} is out of range for {num_classes} classes"
+            )
         out.append(i)
     return out
 
@@ -105,8 +112,9 @@ def _weight_row(weight: Any, ncol: int, like: List2D, who: str) -> List2D:
     elif isinstance(weight, (list, tuple)):
         rows = [list(weight)] if weight and not isinstance(weight[0], (list, tuple)) else weight
     else:
-        raise TypeError(f"{who}: weight must be a list, List2D or Matrix, got "
-                        f"{type(weight).__name__}")
+        raise TypeError(
+            f"{who}: weight must be a list, List2D or Matrix, got {type(weight).__name__}"
+        )
     flat = [float(v) for row in rows for v in row]
     if len(flat) != ncol:
         raise ValueError(f"{who}: weight has {len(flat)} values, expected {ncol}")
@@ -153,8 +161,7 @@ def l1_loss(input: Matrix, target: Any, reduction: str = "mean") -> Matrix:
     return reduce((input - target).abs(), reduction, "l1_loss")
 
 
-def huber_loss(input: Matrix, target: Any, reduction: str = "mean", delta: float = 1.0
-               ) -> Matrix:
+def huber_loss(input: Matrix, target: Any, reduction: str = "mean", delta: float = 1.0) -> Matrix:
     """Huber loss: 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), d = input - target."""
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
@@ -167,8 +174,9 @@ def huber_loss(input: Matrix, target: Any, reduction: str = "mean", delta: float
     return reduce(loss, reduction, "huber_loss")
 
 
-def smooth_l1_loss(input: Matrix, target: Any, reduction: str = "mean", beta: float = 1.0
-                   ) -> Matrix:
+def smooth_l1_loss(
+    input: Matrix, target: Any, reduction: str = "mean", beta: float = 1.0
+) -> Matrix:
     """Smooth L1: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (beta=0 gives L1)."""
     if beta == 0:
         return l1_loss(input, target, reduction)
@@ -194,8 +202,9 @@ def _log1p(e: List2D) -> List2D:
     return u.log() * (e / (d + exact)) * (1.0 - exact) + e * exact
 
 
-def binary_cross_entropy(input: Matrix, target: Any, weight: Any = None,
-                         reduction: str = "mean") -> Matrix:
+def binary_cross_entropy(
+    input: Matrix, target: Any, weight: Any = None, reduction: str = "mean"
+) -> Matrix:
     """-(y log(x) + (1 - y) log(1 - x)) for probabilities x in [0, 1], each log clamped at -100
     as in torch (so x = 0 or 1 gives a finite loss). The target gets no gradient."""
     target = as_matrix(target, "binary_cross_entropy", input)
@@ -216,8 +225,9 @@ def binary_cross_entropy(input: Matrix, target: Any, weight: Any = None,
     return reduce(loss, reduction, "binary_cross_entropy")
 
 
-def binary_cross_entropy_with_logits(input: Matrix, target: Any, weight: Any = None,
-                                     reduction: str = "mean", pos_weight: Any = None) -> Matrix:
+def binary_cross_entropy_with_logits(
+    input: Matrix, target: Any, weight: Any = None, reduction: str = "mean", pos_weight: Any = None
+) -> Matrix:
     """Sigmoid + binary cross entropy in one stable step, for logits x and targets y:
     (1 - y) x + l (log(1 + e^-|x|) + max(-x, 0)), with l = 1 + (pos_weight - 1) y (l = 1 without
     pos_weight); without pos_weight this is max(x, 0) - x y + log(1 + e^-|x|). Finite for logits
@@ -238,8 +248,9 @@ def binary_cross_entropy_with_logits(input: Matrix, target: Any, weight: Any = N
 
     loss = _result("binary_cross_entropy_with_logits", value, (input,), backward, saved=(x, y))
     if weight is not None:
-        loss = loss * _elementwise_weight(weight, input.shape, x,
-                                          "binary_cross_entropy_with_logits")
+        loss = loss * _elementwise_weight(
+            weight, input.shape, x, "binary_cross_entropy_with_logits"
+        )
     return reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
@@ -257,8 +268,13 @@ def _one_hot(indices: list[int], num_classes: int, like: List2D) -> List2D:
     return constant(rows, like)
 
 
-def nll_loss(input: Matrix, target: Any, weight: Any = None, ignore_index: int = -100,
-             reduction: str = "mean") -> Matrix:
+def nll_loss(
+    input: Matrix,
+    target: Any,
+    weight: Any = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Matrix:
     """Negative log-likelihood: -w[y_i] * input[i, y_i] for log-probabilities `input` (N, C) and
     class indices y. 'mean' divides by the sum of the weights of the rows that count (rows whose
     target is `ignore_index` count for nothing); 'none' gives an (N, 1) column."""
@@ -277,8 +293,14 @@ def nll_loss(input: Matrix, target: Any, weight: Any = None, ignore_index: int =
     return total / mask.sum().item()
 
 
-def cross_entropy(input: Matrix, target: Any, weight: Any = None, ignore_index: int = -100,
-                  reduction: str = "mean", label_smoothing: float = 0.0) -> Matrix:
+def cross_entropy(
+    input: Matrix,
+    target: Any,
+    weight: Any = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Matrix:
     """Cross entropy of logits `input` (N, C) against class indices (a list of N ints or an
     (N, 1) Matrix) or against class probabilities (an (N, C) Matrix, as in torch).
 
@@ -287,8 +309,7 @@ def cross_entropy(input: Matrix, target: Any, weight: Any = None, ignore_index: 
     """
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
-                         f"{label_smoothing}")
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     n, c = input.shape
     logp = input.log_softmax(1)
     if isinstance(target, (Matrix, List2D)) and target.shape == (n, c) and c > 1:
@@ -313,8 +334,9 @@ def cross_entropy(input: Matrix, target: Any, weight: Any = None, ignore_index: 
     return (1.0 - label_smoothing) * nll + smooth * (label_smoothing / c)
 
 
-def _cross_entropy_probabilities(logp: Matrix, target: Any, weight: Any, reduction: str,
-                                 label_smoothing: float) -> Matrix:
+def _cross_entropy_probabilities(
+    logp: Matrix, target: Any, weight: Any, reduction: str, label_smoothing: float
+) -> Matrix:
     """Cross entropy against (N, C) class probabilities: -sum_c w_c p_c logp_c per row."""
     n, c = logp.shape
     p = target.data if isinstance(target, Matrix) else target

@@ -88,18 +88,20 @@ def _rows_for(value: Any, shape: tuple[int, int], key: str) -> list[list[float]]
             value = value.tolist()
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = [[value]]
-        elif isinstance(value, (list, tuple)) and value and not isinstance(value[0], (list,
-                                                                                      tuple)):
+        elif isinstance(value, (list, tuple)) and value and not isinstance(value[0], (list, tuple)):
             value = [value]  # a torch-style 1D bias or running statistic
         try:
             rows = List2D.from_2d_list(value).tolist()
         except (TypeError, ValueError) as e:
-            raise StateDictError(f"load_state_dict: value for '{key}' is not a matrix of numbers "
-                                 f"({e})") from None
+            raise StateDictError(
+                f"load_state_dict: value for '{key}' is not a matrix of numbers ({e})"
+            ) from None
     got = (len(rows), len(rows[0]))
     if got != shape:
-        raise StateDictError(f"load_state_dict: size mismatch for '{key}': the state dict has "
-                             f"shape {got}, the model has shape {shape}")
+        raise StateDictError(
+            f"load_state_dict: size mismatch for '{key}': the state dict has "
+            f"shape {got}, the model has shape {shape}"
+        )
     return rows
 
 
@@ -145,8 +147,9 @@ class Module:
     def register_buffer(self, name: str, value: List2D | None) -> None:
         """Keep `value` (a List2D, or None) as state that is saved but not trained."""
         if value is not None and not isinstance(value, List2D):
-            raise TypeError(f"register_buffer: '{name}' must be a List2D or None, got "
-                            f"{type(value).__name__}")
+            raise TypeError(
+                f"register_buffer: '{name}' must be a List2D or None, got {type(value).__name__}"
+            )
         names = self.__dict__.setdefault("_buffer_names", [])
         if name not in names:
             names.append(name)
@@ -171,8 +174,9 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def named_modules(self, memo: set[int] | None = None, prefix: str = "",
-                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+    def named_modules(
+        self, memo: set[int] | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
         """(dotted name, module) for this module ('' for itself) and all modules below it."""
         if memo is None:
             memo = set()
@@ -183,16 +187,18 @@ class Module:
         yield prefix, self
         for name, child in self._direct():
             if isinstance(child, Module):
-                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name,
-                                               remove_duplicate)
+                yield from child.named_modules(
+                    memo, f"{prefix}.{name}" if prefix else name, remove_duplicate
+                )
 
     def modules(self) -> Iterator[Module]:
         """This module and all modules below it."""
         for _, module in self.named_modules():
             yield module
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True,
-                         remove_duplicate: bool = True) -> Iterator[tuple[str, Matrix]]:
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Matrix]]:
         """(dotted name, parameter) for every parameter, each shared one once."""
         seen: set[int] = set()
         modules = self.named_modules(prefix=prefix) if recurse else iter([(prefix, self)])
@@ -291,8 +297,9 @@ class Module:
         shapes, and the model is left unchanged. Returns the missing and unexpected keys.
         """
         if not hasattr(state_dict, "items"):
-            raise StateDictError(f"load_state_dict: expected a dict, got "
-                                 f"{type(state_dict).__name__}")
+            raise StateDictError(
+                f"load_state_dict: expected a dict, got {type(state_dict).__name__}"
+            )
         entries = self._state_entries()
         missing = [k for k in entries if k not in state_dict]
         unexpected = [k for k in state_dict if k not in entries]
@@ -313,8 +320,9 @@ class Module:
                 continue
             new_values.append((target, rows))
         if problems:
-            raise StateDictError(f"load_state_dict for {type(self).__name__}: "
-                                 + "; ".join(problems))
+            raise StateDictError(
+                f"load_state_dict for {type(self).__name__}: " + "; ".join(problems)
+            )
         for target, rows in new_values:
             target.copy_(constant(rows, target))
         return IncompatibleKeys(missing, unexpected)
@@ -328,8 +336,9 @@ class Module:
         """The module tree, printed as torch prints it."""
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
-        child_lines = [f"({name}): " + _indent(repr(child), 2)
-                       for name, child in self.named_children()]
+        child_lines = [
+            f"({name}): " + _indent(repr(child), 2) for name, child in self.named_children()
+        ]
         lines = extra_lines + child_lines
         if len(extra_lines) == 1 and not child_lines:
             body = extra_lines[0]
@@ -411,8 +420,9 @@ def _uniform(nrow: int, ncol: int, bound: float) -> Matrix:
 def _normal(nrow: int, ncol: int) -> Matrix:
     """A parameter with values from N(0, 1), drawn from the library's rng."""
     r = rng()
-    return Matrix(List2D.from_2d_list([[r.gauss(0.0, 1.0) for _ in range(ncol)]
-                                       for _ in range(nrow)]))
+    return Matrix(
+        List2D.from_2d_list([[r.gauss(0.0, 1.0) for _ in range(ncol)] for _ in range(nrow)])
+    )
 
 
 def _input(x: Any, who: str) -> Matrix:
@@ -459,14 +469,17 @@ class Linear(Module):
         """x (N, in_features) -> (N, out_features), with the fused `x.linear(weight, bias)`."""
         x = _input(x, "Linear")
         if x.ncol != self.in_features:
-            raise ValueError(f"Linear: expected {self.in_features} input features, got input of "
-                             f"shape {x.shape}")
+            raise ValueError(
+                f"Linear: expected {self.in_features} input features, got input of shape {x.shape}"
+            )
         return x.linear(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         """Sizes and bias flag."""
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class ReLU(Module):
@@ -599,8 +612,9 @@ class Embedding(Module):
 def _features(shape: Any, who: str) -> int:
     if isinstance(shape, (list, tuple)):
         if len(shape) != 1:
-            raise ValueError(f"{who}: only the last dimension can be normalised in 2D, got "
-                             f"{tuple(shape)}")
+            raise ValueError(
+                f"{who}: only the last dimension can be normalised in 2D, got {tuple(shape)}"
+            )
         shape = shape[0]
     return int(shape)
 
@@ -609,8 +623,13 @@ class LayerNorm(Module):
     """Normalise each row to mean 0 and variance 1 (biased variance, eps added), then scale and
     shift by weight and bias, both (1, features), starting at 1 and 0."""
 
-    def __init__(self, normalized_shape: int | tuple[int], eps: float = 1e-5,
-                 elementwise_affine: bool = True, bias: bool = True) -> None:
+    def __init__(
+        self,
+        normalized_shape: int | tuple[int],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+    ) -> None:
         """normalized_shape: the number of features (columns)."""
         super().__init__()
         self.normalized_shape = (_features(normalized_shape, "LayerNorm"),)
@@ -623,8 +642,10 @@ class LayerNorm(Module):
     def forward(self, x: Matrix) -> Matrix:
         """(x - mean) / sqrt(var + eps) * weight + bias, per row."""
         if x.ncol != self.normalized_shape[0]:
-            raise ValueError(f"LayerNorm: expected {self.normalized_shape[0]} features, got "
-                             f"input of shape {x.shape}")
+            raise ValueError(
+                f"LayerNorm: expected {self.normalized_shape[0]} features, got "
+                f"input of shape {x.shape}"
+            )
         centred = x - x.mean(1)
         y = centred / ((centred * centred).mean(1) + self.eps).sqrt()
         if self.weight is not None:
@@ -635,8 +656,10 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         """Shape, eps, affine flag."""
-        return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, "
+            f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
+        )
 
 
 class BatchNorm1d(Module):
@@ -649,9 +672,16 @@ class BatchNorm1d(Module):
     running_var (1, F), num_batches_tracked (1, 1), as in torch's state dict.
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, *, bias: bool = True
-                 ) -> None:
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        *,
+        bias: bool = True,
+    ) -> None:
         """Create weight 1, bias 0 (bias=False: none), running_mean 0, running_var 1."""
         super().__init__()
         self.num_features = num_features
@@ -669,21 +699,27 @@ class BatchNorm1d(Module):
     def forward(self, x: Matrix) -> Matrix:
         """Normalise x (N, num_features) per column."""
         if x.ncol != self.num_features:
-            raise ValueError(f"BatchNorm1d: expected {self.num_features} features, got input of "
-                             f"shape {x.shape}")
+            raise ValueError(
+                f"BatchNorm1d: expected {self.num_features} features, got input of shape {x.shape}"
+            )
         if self.training or not self.track_running_stats:
             n = x.nrow
             if self.training and n < 2:
-                raise ValueError(f"BatchNorm1d: expected more than 1 value per channel when "
-                                 f"training, got input of shape {x.shape}")
+                raise ValueError(
+                    f"BatchNorm1d: expected more than 1 value per channel when "
+                    f"training, got input of shape {x.shape}"
+                )
             mean = x.mean(0)
             centred = x - mean
             var = (centred * centred).mean(0)
             y = centred / (var + self.eps).sqrt()
             if self.training and self.track_running_stats:
                 self.num_batches_tracked = self.num_batches_tracked + 1.0
-                f = (1.0 / self.num_batches_tracked.item() if self.momentum is None
-                     else self.momentum)
+                f = (
+                    1.0 / self.num_batches_tracked.item()
+                    if self.momentum is None
+                    else self.momentum
+                )
                 self.running_mean = f * mean.data + (1.0 - f) * self.running_mean
                 self.running_var = f * (var.data * (n / (n - 1))) + (1.0 - f) * self.running_var
         else:
@@ -696,9 +732,11 @@ class BatchNorm1d(Module):
 
     def extra_repr(self) -> str:
         """Settings."""
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self.bias is not None or not self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None or not self.affine}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -726,16 +764,21 @@ class _CellBase(Module):
 
     def _zeros(self, x: Matrix) -> Matrix:
         """The default state: zeros of (batch, hidden_size), tracking no gradient."""
-        return Matrix(constant([[0.0] * self.hidden_size for _ in range(x.nrow)], x.data),
-                      requires_grad=False)
+        return Matrix(
+            constant([[0.0] * self.hidden_size for _ in range(x.nrow)], x.data), requires_grad=False
+        )
 
     def _check(self, x: Matrix, h: Matrix) -> None:
         if x.ncol != self.input_size:
-            raise ValueError(f"{type(self).__name__}: expected {self.input_size} input features, "
-                             f"got input of shape {x.shape}")
+            raise ValueError(
+                f"{type(self).__name__}: expected {self.input_size} input features, "
+                f"got input of shape {x.shape}"
+            )
         if h.shape != (x.nrow, self.hidden_size):
-            raise ValueError(f"{type(self).__name__}: hidden state has shape {h.shape}, expected "
-                             f"{(x.nrow, self.hidden_size)}")
+            raise ValueError(
+                f"{type(self).__name__}: hidden state has shape {h.shape}, expected "
+                f"{(x.nrow, self.hidden_size)}"
+            )
 
     def _gates(self, x: Matrix, h: Matrix) -> tuple[Matrix, Matrix]:
         return x.linear(self.weight_ih, self.bias_ih), h.linear(self.weight_hh, self.bias_hh)
@@ -749,12 +792,14 @@ class _CellBase(Module):
 class RNNCell(_CellBase):
     """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu with nonlinearity='relu')."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 nonlinearity: str = "tanh") -> None:
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh"
+    ) -> None:
         """Create the weights as torch.nn.RNNCell does."""
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got "
-                             f"{nonlinearity!r}")
+            raise ValueError(
+                f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}"
+            )
         super().__init__(input_size, hidden_size, bias)
         self.nonlinearity = nonlinearity
 
@@ -788,8 +833,8 @@ class GRUCell(_CellBase):
         gi, gh = self._gates(x, h)
         H = self.hidden_size
         r = (gi[:, 0:H] + gh[:, 0:H]).sigmoid()
-        z = (gi[:, H:2 * H] + gh[:, H:2 * H]).sigmoid()
-        n = (gi[:, 2 * H:] + r * gh[:, 2 * H:]).tanh()
+        z = (gi[:, H : 2 * H] + gh[:, H : 2 * H]).sigmoid()
+        n = (gi[:, 2 * H :] + r * gh[:, 2 * H :]).tanh()
         return n + z * (h - n)
 
 
@@ -799,8 +844,7 @@ class LSTMCell(_CellBase):
 
     gates = 4
 
-    def forward(self, x: Matrix, hx: tuple[Matrix, Matrix] | None = None
-                ) -> tuple[Matrix, Matrix]:
+    def forward(self, x: Matrix, hx: tuple[Matrix, Matrix] | None = None) -> tuple[Matrix, Matrix]:
         """One step: hx = (h, c) or None for zeros -> (h', c')."""
         h, c = (self._zeros(x), self._zeros(x)) if hx is None else hx
         self._check(x, h)
@@ -809,9 +853,9 @@ class LSTMCell(_CellBase):
         g = gi + gh
         H = self.hidden_size
         i = g[:, 0:H].sigmoid()
-        f = g[:, H:2 * H].sigmoid()
-        cell = g[:, 2 * H:3 * H].tanh()
-        o = g[:, 3 * H:].sigmoid()
+        f = g[:, H : 2 * H].sigmoid()
+        cell = g[:, 2 * H : 3 * H].tanh()
+        o = g[:, 3 * H :].sigmoid()
         c_next = f * c + i * cell
         return o * c_next.tanh(), c_next
 
@@ -874,8 +918,10 @@ class _Loss(Module):
         """Check and keep the reduction."""
         super().__init__()
         if reduction not in REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or "
-                             f"'none', got {reduction!r}")
+            raise ValueError(
+                f"{type(self).__name__}: reduction must be 'mean', 'sum' or "
+                f"'none', got {reduction!r}"
+            )
         self.reduction = reduction
 
     def extra_repr(self) -> str:
@@ -941,8 +987,7 @@ class BCELoss(_Loss):
 class BCEWithLogitsLoss(_Loss):
     """Sigmoid + binary cross entropy, stable for any logit (see functional)."""
 
-    def __init__(self, weight: Any = None, reduction: str = "mean", pos_weight: Any = None
-                 ) -> None:
+    def __init__(self, weight: Any = None, reduction: str = "mean", pos_weight: Any = None) -> None:
         """weight: elementwise weight; pos_weight: weight of positive examples per column."""
         super().__init__(reduction)
         self.weight = _constant_weight(weight)
@@ -950,15 +995,17 @@ class BCEWithLogitsLoss(_Loss):
 
     def forward(self, input: Matrix, target: Any) -> Matrix:
         """The reduced loss."""
-        return functional.binary_cross_entropy_with_logits(input, target, self.weight,
-                                                           self.reduction, self.pos_weight)
+        return functional.binary_cross_entropy_with_logits(
+            input, target, self.weight, self.reduction, self.pos_weight
+        )
 
 
 class NLLLoss(_Loss):
     """Negative log-likelihood of log-probabilities (N, C) at the target classes."""
 
-    def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean"
-                 ) -> None:
+    def __init__(
+        self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean"
+    ) -> None:
         """weight: optional per-class weights (C values)."""
         super().__init__(reduction)
         self.weight = _constant_weight(weight)
@@ -966,16 +1013,20 @@ class NLLLoss(_Loss):
 
     def forward(self, input: Matrix, target: Any) -> Matrix:
         """The reduced loss; target: list of N class indices or an (N, 1) Matrix."""
-        return functional.nll_loss(input, target, self.weight, self.ignore_index,
-                                   self.reduction)
+        return functional.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
 
 
 class CrossEntropyLoss(_Loss):
     """log_softmax + NLLLoss on logits (N, C), with optional label smoothing and class weights.
     The target is a list of N class indices, an (N, 1) Matrix, or (N, C) class probabilities."""
 
-    def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean",
-                 label_smoothing: float = 0.0) -> None:
+    def __init__(
+        self,
+        weight: Any = None,
+        ignore_index: int = -100,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ) -> None:
         """torch's arguments and defaults."""
         super().__init__(reduction)
         self.weight = _constant_weight(weight)
@@ -984,8 +1035,9 @@ class CrossEntropyLoss(_Loss):
 
     def forward(self, input: Matrix, target: Any) -> Matrix:
         """The reduced loss."""
-        return functional.cross_entropy(input, target, self.weight, self.ignore_index,
-                                        self.reduction, self.label_smoothing)
+        return functional.cross_entropy(
+            input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -998,8 +1050,12 @@ def _with_grads(parameters: Matrix | Iterable[Matrix]) -> list[Matrix]:
     return [p for p in params if p._grad is not None]
 
 
-def clip_grad_norm_(parameters: Matrix | Iterable[Matrix], max_norm: float,
-                    norm_type: float = 2.0, error_if_nonfinite: bool = False) -> float:
+def clip_grad_norm_(
+    parameters: Matrix | Iterable[Matrix],
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+) -> float:
     """Scale the gradients in place so that their joint norm is at most max_norm, as torch does
     (scale max_norm / (norm + 1e-6), only when below 1). Returns the norm before clipping.
     norm_type may be any p >= 1 or math.inf."""
@@ -1010,12 +1066,12 @@ def clip_grad_norm_(parameters: Matrix | Iterable[Matrix], max_norm: float,
     if norm_type == math.inf:
         total = max(p._grad.abs().max().item() for p in params)
     else:
-        norms = [((p._grad.abs() ** norm_type).sum() ** (1.0 / norm_type)).item()
-                 for p in params]
-        total = sum(n ** norm_type for n in norms) ** (1.0 / norm_type)
+        norms = [((p._grad.abs() ** norm_type).sum() ** (1.0 / norm_type)).item() for p in params]
+        total = sum(n**norm_type for n in norms) ** (1.0 / norm_type)
     if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the "
-                           "gradients is non-finite")
+        raise RuntimeError(
+            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is non-finite"
+        )
     coef = max_norm / (total + 1e-6)
     if coef < 1.0:
         for p in params:

@@ -39,8 +39,10 @@ def _like(rows: Any, p: Matrix, what: str) -> List2D:
     """A List2D on p's backend from saved rows, checked against p's shape."""
     value = List2D.from_2d_list(rows.tolist() if isinstance(rows, List2D) else rows)
     if value.shape != p.shape:
-        raise ValueError(f"load_state_dict: {what} has shape {value.shape}, but its parameter "
-                         f"has shape {p.shape}")
+        raise ValueError(
+            f"load_state_dict: {what} has shape {value.shape}, but its parameter "
+            f"has shape {p.shape}"
+        )
     return List2D.wrap(p.data.kernels.from_rows(value.tolist()), p.data.kernels)
 
 
@@ -57,8 +59,10 @@ class Optimizer:
         self.param_groups: list[dict[str, Any]] = []
         self._state: dict[int, dict[str, Any]] = {}
         if isinstance(params, Matrix):
-            raise TypeError(f"{type(self).__name__}: params must be an iterable of Matrices or "
-                            "dicts, got a single Matrix (wrap it in a list)")
+            raise TypeError(
+                f"{type(self).__name__}: params must be an iterable of Matrices or "
+                "dicts, got a single Matrix (wrap it in a list)"
+            )
         groups = list(params)
         if not groups:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
@@ -75,14 +79,16 @@ class Optimizer:
         params = [params] if isinstance(params, Matrix) else list(params)
         for p in params:
             if not isinstance(p, Matrix):
-                raise TypeError(f"{type(self).__name__}: can only optimize Matrices, got "
-                                f"{type(p).__name__}")
+                raise TypeError(
+                    f"{type(self).__name__}: can only optimize Matrices, got {type(p).__name__}"
+                )
             if not p.is_leaf:
                 raise ValueError(f"{type(self).__name__}: can't optimize a non-leaf Matrix")
         known = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in known for p in params) or len({id(p) for p in params}) != len(params):
-            raise ValueError(f"{type(self).__name__}: some parameters appear in more than one "
-                             "parameter group")
+            raise ValueError(
+                f"{type(self).__name__}: some parameters appear in more than one parameter group"
+            )
         new = {"params": params}
         for key, value in self.defaults.items():
             new[key] = group.get(key, value)
@@ -111,8 +117,9 @@ class Optimizer:
                     continue
                 self._update(p, p._grad, self._state.setdefault(id(p), {}), group)
 
-    def _update(self, p: Matrix, grad: List2D, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
+    def _update(
+        self, p: Matrix, grad: List2D, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
         """Update one parameter from its gradient, state and group settings (subclasses)."""
         raise NotImplementedError
 
@@ -127,15 +134,19 @@ class Optimizer:
             for p in group["params"]:
                 index.setdefault(id(p), len(index))
                 ids.append(index[id(p)])
-            saved = {k: (list(v) if isinstance(v, tuple) else v)
-                     for k, v in group.items() if k != "params"}
+            saved = {
+                k: (list(v) if isinstance(v, tuple) else v)
+                for k, v in group.items()
+                if k != "params"
+            }
             saved["params"] = ids
             groups.append(saved)
         state = {}
         for pid, st in self._state.items():
             if pid in index:
-                state[index[pid]] = {k: (v.tolist() if isinstance(v, List2D) else v)
-                                     for k, v in st.items()}
+                state[index[pid]] = {
+                    k: (v.tolist() if isinstance(v, List2D) else v) for k, v in st.items()
+                }
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -145,13 +156,17 @@ class Optimizer:
             raise ValueError("load_state_dict: expected a dict with 'state' and 'param_groups'")
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"load_state_dict: the state dict has {len(saved_groups)} parameter "
-                             f"groups, the optimizer has {len(self.param_groups)}")
+            raise ValueError(
+                f"load_state_dict: the state dict has {len(saved_groups)} parameter "
+                f"groups, the optimizer has {len(self.param_groups)}"
+            )
         params = []
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             if len(saved["params"]) != len(group["params"]):
-                raise ValueError(f"load_state_dict: group {i} has {len(saved['params'])} "
-                                 f"parameters in the state dict, {len(group['params'])} here")
+                raise ValueError(
+                    f"load_state_dict: group {i} has {len(saved['params'])} "
+                    f"parameters in the state dict, {len(group['params'])} here"
+                )
             params.extend(zip(saved["params"], group["params"]))
         by_index = {int(i): p for i, p in params}
         new_state = {}
@@ -160,9 +175,14 @@ class Optimizer:
             if i not in by_index:
                 raise ValueError(f"load_state_dict: state for parameter {i}, which no group has")
             p = by_index[i]
-            new_state[id(p)] = {k: (_like(v, p, f"state '{k}' of parameter {i}")
-                                    if isinstance(v, (list, List2D)) else v)
-                                for k, v in st.items()}
+            new_state[id(p)] = {
+                k: (
+                    _like(v, p, f"state '{k}' of parameter {i}")
+                    if isinstance(v, (list, List2D))
+                    else v
+                )
+                for k, v in st.items()
+            }
         for saved, group in zip(saved_groups, self.param_groups):
             for k, v in saved.items():
                 if k != "params":
@@ -193,21 +213,39 @@ class SGD(Optimizer):
         g = g + momentum * buf (nesterov) or buf;  p = p - lr * g
     """
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0,
-                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
-                 *, maximize: bool = False) -> None:
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
         """torch's defaults."""
         if lr < 0 or momentum < 0 or weight_decay < 0:
-            raise ValueError(f"SGD: invalid lr={lr}, momentum={momentum} or "
-                             f"weight_decay={weight_decay}")
+            raise ValueError(
+                f"SGD: invalid lr={lr}, momentum={momentum} or weight_decay={weight_decay}"
+            )
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov,
-                                      maximize=maximize))
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                momentum=momentum,
+                dampening=dampening,
+                weight_decay=weight_decay,
+                nesterov=nesterov,
+                maximize=maximize,
+            ),
+        )
 
-    def _update(self, p: Matrix, grad: List2D, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
+    def _update(
+        self, p: Matrix, grad: List2D, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
         g = -grad if group["maximize"] else grad
         if group["weight_decay"] != 0:
             g = g + group["weight_decay"] * p.data
@@ -228,22 +266,39 @@ class Adam(Optimizer):
 
     decoupled = False
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False, *,
-                 maximize: bool = False) -> None:
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
         """torch's defaults."""
         if lr < 0 or eps < 0 or weight_decay < 0:
-            raise ValueError(f"{type(self).__name__}: invalid lr={lr}, eps={eps} or "
-                             f"weight_decay={weight_decay}")
+            raise ValueError(
+                f"{type(self).__name__}: invalid lr={lr}, eps={eps} or weight_decay={weight_decay}"
+            )
         if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
             raise ValueError(f"{type(self).__name__}: invalid betas {betas}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize))
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                betas=tuple(betas),
+                eps=eps,
+                weight_decay=weight_decay,
+                amsgrad=amsgrad,
+                maximize=maximize,
+            ),
+        )
 
-    def _update(self, p: Matrix, grad: List2D, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
+    def _update(
+        self, p: Matrix, grad: List2D, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         wd = group["weight_decay"]
         g = -grad if group["maximize"] else grad
@@ -280,10 +335,17 @@ class AdamW(Adam):
 
     decoupled = True
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False, *,
-                 maximize: bool = False) -> None:
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
         """torch's defaults (weight_decay=0.01)."""
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
 
@@ -293,17 +355,37 @@ class RMSprop(Optimizer):
     running mean of g is subtracted from v; p = p - lr g / (sqrt(v) + eps), through a momentum
     buffer when momentum > 0."""
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
-                 eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
-                 centered: bool = False, *, maximize: bool = False) -> None:
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
         """torch's defaults."""
         if lr < 0 or eps < 0 or momentum < 0 or weight_decay < 0 or alpha < 0:
             raise ValueError("RMSprop: lr, alpha, eps, weight_decay and momentum must be >= 0")
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered, maximize=maximize))
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                alpha=alpha,
+                eps=eps,
+                weight_decay=weight_decay,
+                momentum=momentum,
+                centered=centered,
+                maximize=maximize,
+            ),
+        )
 
-    def _update(self, p: Matrix, grad: List2D, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
+    def _update(
+        self, p: Matrix, grad: List2D, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
         alpha, eps, momentum = group["alpha"], group["eps"], group["momentum"]
         g = -grad if group["maximize"] else grad
         if not state:
@@ -343,15 +425,17 @@ class LRScheduler:
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         """Remember the initial learning rates and take the initial step (epoch 0)."""
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(self).__name__}: {type(optimizer).__name__} is not an "
-                            "Optimizer")
+            raise TypeError(
+                f"{type(self).__name__}: {type(optimizer).__name__} is not an Optimizer"
+            )
         self.optimizer = optimizer
         for group in optimizer.param_groups:
             if last_epoch == -1:
                 group.setdefault("initial_lr", group["lr"])
             elif "initial_lr" not in group:
-                raise KeyError(f"{type(self).__name__}: param group has no 'initial_lr' to "
-                               "resume from")
+                raise KeyError(
+                    f"{type(self).__name__}: param group has no 'initial_lr' to resume from"
+                )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
@@ -390,8 +474,9 @@ class LRScheduler:
 class StepLR(LRScheduler):
     """Multiply the learning rate by gamma every step_size epochs."""
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         """torch's arguments."""
         self.step_size = step_size
         self.gamma = gamma
@@ -423,8 +508,9 @@ class CosineAnnealingLR(LRScheduler):
     """eta_min + (base_lr - eta_min) (1 + cos(pi t / T_max)) / 2, computed with torch's
     recursive form (and continuing past T_max as torch does)."""
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
+    ) -> None:
         """torch's arguments."""
         self.T_max = T_max
         self.eta_min = eta_min
@@ -436,10 +522,17 @@ class CosineAnnealingLR(LRScheduler):
         if self._is_initial:
             return self._lrs()
         if self._step_count == 1 and t > 0:
-            return [eta_min + (base - eta_min) * (1 + math.cos(t * math.pi / T)) / 2
-                    for base in self.base_lrs]
+            return [
+                eta_min + (base - eta_min) * (1 + math.cos(t * math.pi / T)) / 2
+                for base in self.base_lrs
+            ]
         if (t - 1 - T) % (2 * T) == 0:
-            return [lr + (base - eta_min) * (1 - math.cos(math.pi / T)) / 2
-                    for base, lr in zip(self.base_lrs, self._lrs())]
-        return [(1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
-                * (lr - eta_min) + eta_min for lr in self._lrs()]
+            return [
+                lr + (base - eta_min) * (1 - math.cos(math.pi / T)) / 2
+                for base, lr in zip(self.base_lrs, self._lrs())
+            ]
+        return [
+            (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T)) * (lr - eta_min)
+            + eta_min
+            for lr in self._lrs()
+        ]

@@ -53,8 +53,10 @@ def _plain(obj: Any, where: str) -> Any:
         return [_plain(v, f"{where}[{i}]") for i, v in enumerate(obj)]
     if hasattr(obj, "tolist"):  # a torch tensor or numpy array
         return _plain(obj.tolist(), where)
-    raise TypeError(f"save: cannot store a {type(obj).__name__} (at {where}); only dicts, "
-                    "lists, numbers, strings, booleans, None, List2D and Matrix are allowed")
+    raise TypeError(
+        f"save: cannot store a {type(obj).__name__} (at {where}); only dicts, "
+        "lists, numbers, strings, booleans, None, List2D and Matrix are allowed"
+    )
 
 
 def _scalar(value: Any) -> str:
@@ -105,8 +107,9 @@ def _check(obj: Any, where: str, path: PathLike) -> None:
                 raise ValueError(f"load: {path}: {where} mixes rows (lists) with other values")
             widths = {len(v) for v in lists}
             if len(widths) > 1:
-                raise ValueError(f"load: {path}: {where} is ragged: its rows have lengths "
-                                 f"{sorted(widths)}")
+                raise ValueError(
+                    f"load: {path}: {where} is ragged: its rows have lengths {sorted(widths)}"
+                )
         for i, value in enumerate(obj):
             _check(value, f"{where}[{i}]", path)
 
@@ -124,10 +127,13 @@ def load(path: PathLike) -> Any:
     except UnicodeDecodeError as e:
         raise ValueError(f"load: {path} is not a Match JSON file (not UTF-8 text: {e})") from None
     except json.JSONDecodeError as e:
-        raise ValueError(f"load: {path} is not valid JSON (malformed or truncated?): {e.msg} at "
-                         f"line {e.lineno}, column {e.colno}") from None
+        raise ValueError(
+            f"load: {path} is not valid JSON (malformed or truncated?): {e.msg} at "
+            f"line {e.lineno}, column {e.colno}"
+        ) from None
     if not isinstance(obj, (dict, list)):
-        raise ValueError(f"load: {path} holds a {type(obj).__name__}, expected a dict or list "
-                         "(a state dict)")
+        raise ValueError(
+            f"load: {path} holds a {type(obj).__name__}, expected a dict or list (a state dict)"
+        )
     _check(obj, "top level", path)
     return obj

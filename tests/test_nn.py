@@ -28,13 +28,18 @@ def to_torch(m: nn.Module, t: torch.nn.Module) -> torch.nn.Module:
     """Load the Match module's state dict into the (float64) torch module: the export path."""
     t = t.to(D)
     shapes = t.state_dict()
-    t.load_state_dict({k: torch.tensor(v, dtype=D).reshape(shapes[k].shape).to(shapes[k].dtype)
-                       for k, v in m.state_dict().items()})
+    t.load_state_dict(
+        {
+            k: torch.tensor(v, dtype=D).reshape(shapes[k].shape).to(shapes[k].dtype)
+            for k, v in m.state_dict().items()
+        }
+    )
     return t
 
 
-def check_module(m: nn.Module, t: torch.nn.Module, x_rows: list[list[float]], seed: int = 0,
-                 what: str = "") -> None:
+def check_module(
+    m: nn.Module, t: torch.nn.Module, x_rows: list[list[float]], seed: int = 0, what: str = ""
+) -> None:
     """Same input through both; same upstream gradient back; compare outputs, the input's
     gradient and every parameter's gradient (by name)."""
     xm, xt = match.mat(x_rows), tensor(x_rows)
@@ -110,8 +115,14 @@ def test_parameters_found_in_lists_dicts_and_bare_matrices() -> None:
 
     m = Custom()
     names = [n for n, _ in m.named_parameters()]
-    assert names == ["scale", "layers.0.weight", "layers.0.bias", "layers.1.weight",
-                     "heads.a.weight", "heads.a.bias"]
+    assert names == [
+        "scale",
+        "layers.0.weight",
+        "layers.0.bias",
+        "layers.1.weight",
+        "heads.a.weight",
+        "heads.a.bias",
+    ]
     assert [n for n, _ in m.named_children()] == ["layers.0", "layers.1", "heads.a"]
     assert [n for n, _ in m.named_modules()] == ["", "layers.0", "layers.1", "heads.a"]
     assert len(list(m.modules())) == 4 and len(list(m.children())) == 3
@@ -124,32 +135,54 @@ def test_parameters_found_in_lists_dicts_and_bare_matrices() -> None:
 def test_names_and_order_match_torch_and_shared_parameters_count_once() -> None:
     shared = nn.Linear(2, 2)
     m = nn.Sequential(nn.Linear(3, 2), nn.ReLU(), shared, nn.Sequential(shared, nn.Linear(2, 1)))
-    t = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU(), ts := torch.nn.Linear(2, 2),
-                            torch.nn.Sequential(ts, torch.nn.Linear(2, 1)))
+    t = torch.nn.Sequential(
+        torch.nn.Linear(3, 2),
+        torch.nn.ReLU(),
+        ts := torch.nn.Linear(2, 2),
+        torch.nn.Sequential(ts, torch.nn.Linear(2, 1)),
+    )
     assert [n for n, _ in m.named_parameters()] == [n for n, _ in t.named_parameters()]
     assert [n for n, _ in m.named_modules()] == [n for n, _ in t.named_modules()]
     assert list(m.state_dict()) == list(t.state_dict())
 
 
 def test_repr_prints_the_tree_like_torch() -> None:
-    m = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Dropout(0.1), nn.LayerNorm(4),
-                      nn.BatchNorm1d(4), nn.Sequential(nn.Linear(4, 2), nn.LogSoftmax(dim=1)),
-                      nn.Tanh(), nn.Sigmoid(), nn.LeakyReLU(0.2), nn.Softmax(dim=1),
-                      nn.Identity())
-    t = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Dropout(0.1),
-                            torch.nn.LayerNorm(4), torch.nn.BatchNorm1d(4),
-                            torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.LogSoftmax(dim=1)),
-                            torch.nn.Tanh(), torch.nn.Sigmoid(), torch.nn.LeakyReLU(0.2),
-                            torch.nn.Softmax(dim=1), torch.nn.Identity())
+    m = nn.Sequential(
+        nn.Linear(3, 4),
+        nn.ReLU(),
+        nn.Dropout(0.1),
+        nn.LayerNorm(4),
+        nn.BatchNorm1d(4),
+        nn.Sequential(nn.Linear(4, 2), nn.LogSoftmax(dim=1)),
+        nn.Tanh(),
+        nn.Sigmoid(),
+        nn.LeakyReLU(0.2),
+        nn.Softmax(dim=1),
+        nn.Identity(),
+    )
+    t = torch.nn.Sequential(
+        torch.nn.Linear(3, 4),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.1),
+        torch.nn.LayerNorm(4),
+        torch.nn.BatchNorm1d(4),
+        torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.LogSoftmax(dim=1)),
+        torch.nn.Tanh(),
+        torch.nn.Sigmoid(),
+        torch.nn.LeakyReLU(0.2),
+        torch.nn.Softmax(dim=1),
+        torch.nn.Identity(),
+    )
     assert repr(m) == repr(t)
-    for a, b in [(nn.Embedding(10, 3), torch.nn.Embedding(10, 3)),
-                 (nn.RNNCell(3, 4), torch.nn.RNNCell(3, 4)),
-                 (nn.RNNCell(3, 4, nonlinearity="relu"),
-                  torch.nn.RNNCell(3, 4, nonlinearity="relu")),
-                 (nn.GRUCell(3, 4), torch.nn.GRUCell(3, 4)),
-                 (nn.LSTMCell(3, 4, bias=False), torch.nn.LSTMCell(3, 4, bias=False)),
-                 (nn.MSELoss(), torch.nn.MSELoss()), (nn.CrossEntropyLoss(),
-                                                      torch.nn.CrossEntropyLoss())]:
+    for a, b in [
+        (nn.Embedding(10, 3), torch.nn.Embedding(10, 3)),
+        (nn.RNNCell(3, 4), torch.nn.RNNCell(3, 4)),
+        (nn.RNNCell(3, 4, nonlinearity="relu"), torch.nn.RNNCell(3, 4, nonlinearity="relu")),
+        (nn.GRUCell(3, 4), torch.nn.GRUCell(3, 4)),
+        (nn.LSTMCell(3, 4, bias=False), torch.nn.LSTMCell(3, 4, bias=False)),
+        (nn.MSELoss(), torch.nn.MSELoss()),
+        (nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss()),
+    ]:
         assert repr(a) == repr(b)
 
 
@@ -191,11 +224,14 @@ def test_state_dict_is_plain_lists_and_exports_to_torch() -> None:
     m = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     sd = m.state_dict()
     assert list(sd) == ["0.weight", "0.bias", "2.weight", "2.bias"]
-    assert all(isinstance(v, list) and isinstance(v[0], list) and isinstance(v[0][0], float)
-               for v in sd.values())
+    assert all(
+        isinstance(v, list) and isinstance(v[0], list) and isinstance(v[0][0], float)
+        for v in sd.values()
+    )
     assert torch.tensor(sd["0.weight"]).shape == (4, 3)
-    t = to_torch(m, torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(),
-                                        torch.nn.Linear(4, 2)))
+    t = to_torch(
+        m, torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    )
     x = random_rows(5, 3, seed=6)
     assert_close(m(match.mat(x)), t(tensor(x)), what="exported model")
 
@@ -209,8 +245,7 @@ def test_load_state_dict_from_torch_and_other_types() -> None:
     for k, v in t.state_dict().items():
         assert_close(m.state_dict()[k], v.to(D).reshape(len(m.state_dict()[k]), -1), what=k)
     m2 = nn.Linear(3, 2)
-    m2.load_state_dict({"weight": List2D.from_2d_list(m[0].weight.tolist()),
-                        "bias": m[0].bias})
+    m2.load_state_dict({"weight": List2D.from_2d_list(m[0].weight.tolist()), "bias": m[0].bias})
     assert m2.state_dict() == m[0].state_dict()
 
 
@@ -264,14 +299,22 @@ def test_linear_matches_torch() -> None:
         check_module(m, t, random_rows(5, 3, seed=1), what=f"Linear bias={bias}")
 
 
-@pytest.mark.parametrize("pair", [
-    (nn.ReLU(), torch.nn.ReLU()), (nn.LeakyReLU(), torch.nn.LeakyReLU()),
-    (nn.LeakyReLU(0.3), torch.nn.LeakyReLU(0.3)), (nn.Sigmoid(), torch.nn.Sigmoid()),
-    (nn.Tanh(), torch.nn.Tanh()), (nn.Softmax(dim=1), torch.nn.Softmax(dim=1)),
-    (nn.Softmax(dim=0), torch.nn.Softmax(dim=0)), (nn.LogSoftmax(dim=1),
-                                                   torch.nn.LogSoftmax(dim=1)),
-    (nn.LogSoftmax(dim=0), torch.nn.LogSoftmax(dim=0)), (nn.Identity(), torch.nn.Identity()),
-], ids=lambda p: repr(p[0]))
+@pytest.mark.parametrize(
+    "pair",
+    [
+        (nn.ReLU(), torch.nn.ReLU()),
+        (nn.LeakyReLU(), torch.nn.LeakyReLU()),
+        (nn.LeakyReLU(0.3), torch.nn.LeakyReLU(0.3)),
+        (nn.Sigmoid(), torch.nn.Sigmoid()),
+        (nn.Tanh(), torch.nn.Tanh()),
+        (nn.Softmax(dim=1), torch.nn.Softmax(dim=1)),
+        (nn.Softmax(dim=0), torch.nn.Softmax(dim=0)),
+        (nn.LogSoftmax(dim=1), torch.nn.LogSoftmax(dim=1)),
+        (nn.LogSoftmax(dim=0), torch.nn.LogSoftmax(dim=0)),
+        (nn.Identity(), torch.nn.Identity()),
+    ],
+    ids=lambda p: repr(p[0]),
+)
 def test_activations_match_torch(pair: tuple) -> None:
     check_module(pair[0], pair[1], random_rows(4, 5, seed=3), what=repr(pair[0]))
 
@@ -280,12 +323,15 @@ def test_layernorm_matches_torch() -> None:
     m = nn.LayerNorm(5)
     m.weight.data = List2D.from_2d_list(random_rows(1, 5, seed=7))
     m.bias.data = List2D.from_2d_list(random_rows(1, 5, seed=8))
-    check_module(m, to_torch(m, torch.nn.LayerNorm(5)), random_rows(4, 5, seed=9),
-                 what="LayerNorm")
+    check_module(m, to_torch(m, torch.nn.LayerNorm(5)), random_rows(4, 5, seed=9), what="LayerNorm")
     plain = nn.LayerNorm((5,), elementwise_affine=False)
     assert plain.parameters() == []
-    check_module(plain, torch.nn.LayerNorm(5, elementwise_affine=False).to(D),
-                 random_rows(3, 5, seed=10), what="LayerNorm no affine")
+    check_module(
+        plain,
+        torch.nn.LayerNorm(5, elementwise_affine=False).to(D),
+        random_rows(3, 5, seed=10),
+        what="LayerNorm no affine",
+    )
 
 
 def test_batchnorm_matches_torch_in_training_and_eval() -> None:
@@ -339,8 +385,7 @@ def test_embedding_matches_torch_and_checks_indices() -> None:
     assert abs(mean) < 0.05 and abs(std - 1) < 0.05  # N(0, 1) as in torch
 
 
-def run_cell(m: nn.Module, t: torch.nn.Module, x: list, state: tuple | None, lstm: bool
-             ) -> None:
+def run_cell(m: nn.Module, t: torch.nn.Module, x: list, state: tuple | None, lstm: bool) -> None:
     xm, xt = match.mat(x), tensor(x)
     if state is None:
         ym, yt = m(xm), t(xt)
@@ -381,8 +426,10 @@ def test_recurrent_cells_match_torch(kind: str) -> None:
         m, t = nn.LSTMCell(3, 4), torch.nn.LSTMCell(3, 4)
     names = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
     assert [n for n, _ in m.named_parameters()] == names
-    assert all(m.state_dict()[n] and torch.tensor(m.state_dict()[n]).numel()
-               == getattr(t, n).numel() for n in names)
+    assert all(
+        m.state_dict()[n] and torch.tensor(m.state_dict()[n]).numel() == getattr(t, n).numel()
+        for n in names
+    )
     bound = 1 / math.sqrt(4)
     assert all(abs(v) <= bound for p in m.parameters() for row in p.tolist() for v in row)
     t = to_torch(m, t)
@@ -391,8 +438,11 @@ def test_recurrent_cells_match_torch(kind: str) -> None:
     run_cell(m, t, x, None, lstm)
     m.zero_grad()
     t.zero_grad()
-    state = (random_rows(2, 4, seed=6), random_rows(2, 4, seed=7)) if lstm else (
-        random_rows(2, 4, seed=6),)
+    state = (
+        (random_rows(2, 4, seed=6), random_rows(2, 4, seed=7))
+        if lstm
+        else (random_rows(2, 4, seed=6),)
+    )
     run_cell(m, t, x, state, lstm)
 
 
@@ -410,8 +460,15 @@ def test_self_attention_matches_torch(causal: bool) -> None:
     dim, n = 4, 5
     m = nn.SelfAttention(dim, causal=causal)
     assert [name for name, _ in m.named_parameters()] == [
-        "q.weight", "q.bias", "k.weight", "k.bias", "v.weight", "v.bias", "out.weight",
-        "out.bias"]
+        "q.weight",
+        "q.bias",
+        "k.weight",
+        "k.bias",
+        "v.weight",
+        "v.bias",
+        "out.weight",
+        "out.bias",
+    ]
 
     class TorchAttention(torch.nn.Module):
         def __init__(self, sdpa: bool) -> None:
@@ -422,8 +479,7 @@ def test_self_attention_matches_torch(causal: bool) -> None:
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             q, k, v = self.q(x), self.k(x), self.v(x)
             if self.sdpa:
-                a = F.scaled_dot_product_attention(q[None], k[None], v[None],
-                                                   is_causal=causal)[0]
+                a = F.scaled_dot_product_attention(q[None], k[None], v[None], is_causal=causal)[0]
             else:
                 s = q @ k.T / math.sqrt(dim)
                 if causal:
@@ -502,8 +558,10 @@ def test_regression_losses_match_torch(reduction: str) -> None:
         (nn.L1Loss(reduction), torch.nn.L1Loss(reduction=reduction)),
         (nn.HuberLoss(reduction), torch.nn.HuberLoss(reduction=reduction)),
         (nn.HuberLoss(reduction, delta=0.5), torch.nn.HuberLoss(reduction=reduction, delta=0.5)),
-        (nn.SmoothL1Loss(reduction, beta=0.7),
-         torch.nn.SmoothL1Loss(reduction=reduction, beta=0.7)),
+        (
+            nn.SmoothL1Loss(reduction, beta=0.7),
+            torch.nn.SmoothL1Loss(reduction=reduction, beta=0.7),
+        ),
     ]:
         check_loss(m_loss, t_loss, x, ym, yt, repr(m_loss))
 
@@ -520,19 +578,38 @@ def test_binary_losses_match_torch(reduction: str) -> None:
     p = [[0.1, 0.9, 0.5], [0.0, 1.0, 0.3], [0.99, 0.01, 0.7]]  # includes exact 0 and 1
     y = [[0.0, 1.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.5]]
     ym, yt = match.mat(y, requires_grad=False), tensor(y, requires_grad=False)
-    check_loss(nn.BCELoss(reduction=reduction), torch.nn.BCELoss(reduction=reduction), p, ym, yt,
-               "BCE")
+    check_loss(
+        nn.BCELoss(reduction=reduction), torch.nn.BCELoss(reduction=reduction), p, ym, yt, "BCE"
+    )
     w = [[0.5, 2.0, 1.0]]
-    check_loss(nn.BCELoss(weight=w, reduction=reduction),
-               torch.nn.BCELoss(weight=tensor(w, False), reduction=reduction), p, ym, yt, "BCE w")
+    check_loss(
+        nn.BCELoss(weight=w, reduction=reduction),
+        torch.nn.BCELoss(weight=tensor(w, False), reduction=reduction),
+        p,
+        ym,
+        yt,
+        "BCE w",
+    )
     logits = [[1000.0, -1000.0, 0.0], [-40.0, 40.0, 3.0], [0.5, -2.0, 1e-9]]
-    check_loss(nn.BCEWithLogitsLoss(reduction=reduction),
-               torch.nn.BCEWithLogitsLoss(reduction=reduction), logits, ym, yt, "BCEWithLogits")
+    check_loss(
+        nn.BCEWithLogitsLoss(reduction=reduction),
+        torch.nn.BCEWithLogitsLoss(reduction=reduction),
+        logits,
+        ym,
+        yt,
+        "BCEWithLogits",
+    )
     pw = [[2.0, 0.5, 3.0]]
-    check_loss(nn.BCEWithLogitsLoss(reduction=reduction, pos_weight=pw, weight=w),
-               torch.nn.BCEWithLogitsLoss(reduction=reduction, pos_weight=tensor(pw, False)[0],
-                                          weight=tensor(w, False)),
-               logits, ym, yt, "BCEWithLogits pos_weight")
+    check_loss(
+        nn.BCEWithLogitsLoss(reduction=reduction, pos_weight=pw, weight=w),
+        torch.nn.BCEWithLogitsLoss(
+            reduction=reduction, pos_weight=tensor(pw, False)[0], weight=tensor(w, False)
+        ),
+        logits,
+        ym,
+        yt,
+        "BCEWithLogits pos_weight",
+    )
 
 
 def test_bce_rejects_values_outside_0_1() -> None:
@@ -550,15 +627,23 @@ def test_classification_losses_match_torch(reduction: str) -> None:
     wt = torch.tensor(w, dtype=D)
     cases = [
         (nn.CrossEntropyLoss(reduction=reduction), torch.nn.CrossEntropyLoss(reduction=reduction)),
-        (nn.CrossEntropyLoss(weight=w, reduction=reduction),
-         torch.nn.CrossEntropyLoss(weight=wt, reduction=reduction)),
-        (nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.2),
-         torch.nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.2)),
-        (nn.CrossEntropyLoss(weight=w, reduction=reduction, label_smoothing=0.1),
-         torch.nn.CrossEntropyLoss(weight=wt, reduction=reduction, label_smoothing=0.1)),
+        (
+            nn.CrossEntropyLoss(weight=w, reduction=reduction),
+            torch.nn.CrossEntropyLoss(weight=wt, reduction=reduction),
+        ),
+        (
+            nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.2),
+            torch.nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.2),
+        ),
+        (
+            nn.CrossEntropyLoss(weight=w, reduction=reduction, label_smoothing=0.1),
+            torch.nn.CrossEntropyLoss(weight=wt, reduction=reduction, label_smoothing=0.1),
+        ),
         (nn.NLLLoss(reduction=reduction), torch.nn.NLLLoss(reduction=reduction)),
-        (nn.NLLLoss(weight=w, reduction=reduction),
-         torch.nn.NLLLoss(weight=wt, reduction=reduction)),
+        (
+            nn.NLLLoss(weight=w, reduction=reduction),
+            torch.nn.NLLLoss(weight=wt, reduction=reduction),
+        ),
     ]
     for m_loss, t_loss in cases:
         for target in (targets, col):
@@ -569,21 +654,36 @@ def test_cross_entropy_ignore_index_and_probability_targets() -> None:
     logits = random_rows(4, 3, seed=19)
     targets = [1, -100, 2, 0]
     for smoothing in (0.0, 0.3):
-        check_loss(nn.CrossEntropyLoss(label_smoothing=smoothing),
-                   torch.nn.CrossEntropyLoss(label_smoothing=smoothing), logits, targets,
-                   torch.tensor(targets), "ignore_index")
+        check_loss(
+            nn.CrossEntropyLoss(label_smoothing=smoothing),
+            torch.nn.CrossEntropyLoss(label_smoothing=smoothing),
+            logits,
+            targets,
+            torch.tensor(targets),
+            "ignore_index",
+        )
         w = [0.5, 2.0, 1.5]
         for reduction in ("mean", "sum", "none"):
-            check_loss(nn.CrossEntropyLoss(weight=w, reduction=reduction,
-                                           label_smoothing=smoothing),
-                       torch.nn.CrossEntropyLoss(weight=torch.tensor(w, dtype=D),
-                                                 reduction=reduction, label_smoothing=smoothing),
-                       logits, targets, torch.tensor(targets), "ignore_index weighted")
+            check_loss(
+                nn.CrossEntropyLoss(weight=w, reduction=reduction, label_smoothing=smoothing),
+                torch.nn.CrossEntropyLoss(
+                    weight=torch.tensor(w, dtype=D), reduction=reduction, label_smoothing=smoothing
+                ),
+                logits,
+                targets,
+                torch.tensor(targets),
+                "ignore_index weighted",
+            )
     probs = [[0.2, 0.3, 0.5], [1.0, 0.0, 0.0], [0.1, 0.1, 0.8], [0.3, 0.3, 0.4]]
     for reduction in ("mean", "none"):
-        check_loss(nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.1),
-                   torch.nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.1), logits,
-                   match.mat(probs, requires_grad=False), tensor(probs, False), "probabilities")
+        check_loss(
+            nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.1),
+            torch.nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.1),
+            logits,
+            match.mat(probs, requires_grad=False),
+            tensor(probs, False),
+            "probabilities",
+        )
 
 
 def test_class_index_errors() -> None:
@@ -609,8 +709,9 @@ def test_class_index_errors() -> None:
 def test_clip_grad_norm_matches_torch(norm_type: float) -> None:
     match.manual_seed(9)
     m = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
-    t = to_torch(m, torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(),
-                                        torch.nn.Linear(4, 2)))
+    t = to_torch(
+        m, torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    )
     x = random_rows(5, 3, seed=21)
     (m(match.mat(x)) * 10.0).sum().backward()
     (t(tensor(x)) * 10.0).sum().backward()

@@ -27,8 +27,9 @@ def models(seed: int = 0) -> tuple[nn.Module, Any]:
     m = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2))
     t = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2)).to(D)
     shapes = t.state_dict()
-    t.load_state_dict({k: torch.tensor(v, dtype=D).reshape(shapes[k].shape)
-                       for k, v in m.state_dict().items()})
+    t.load_state_dict(
+        {k: torch.tensor(v, dtype=D).reshape(shapes[k].shape) for k, v in m.state_dict().items()}
+    )
     return m, t
 
 
@@ -37,8 +38,9 @@ Y = random_rows(8, 2, seed=2)
 LABELS = [0, 1, 1, 0, 1, 0, 0, 1]
 
 
-def train(m: nn.Module, t: Any, make_m: Any, make_t: Any, steps: int = STEPS,
-          classify: bool = False) -> None:
+def train(
+    m: nn.Module, t: Any, make_m: Any, make_t: Any, steps: int = STEPS, classify: bool = False
+) -> None:
     opt_m, opt_t = make_m(m), make_t(t)
     xm, xt = match.mat(X, requires_grad=False), tensor(X, requires_grad=False)
     for _ in range(steps):
@@ -59,8 +61,9 @@ def train(m: nn.Module, t: Any, make_m: Any, make_t: Any, steps: int = STEPS,
 def assert_same_parameters(m: nn.Module, t: Any, what: str) -> None:
     tparams = dict(t.named_parameters())
     for name, p in m.named_parameters():
-        assert_close(p, tparams[name].reshape(p.shape), rtol=1e-8, atol=1e-12,
-                     what=f"{what} {name}")
+        assert_close(
+            p, tparams[name].reshape(p.shape), rtol=1e-8, atol=1e-12, what=f"{what} {name}"
+        )
 
 
 CONFIGS = [
@@ -75,19 +78,26 @@ CONFIGS = [
     ("AdamW", {"lr": 0.01}),
     ("AdamW", {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True}),
     ("RMSprop", {}),
-    ("RMSprop", {"lr": 0.005, "alpha": 0.9, "momentum": 0.8, "centered": True,
-                 "weight_decay": 0.01}),
+    (
+        "RMSprop",
+        {"lr": 0.005, "alpha": 0.9, "momentum": 0.8, "centered": True, "weight_decay": 0.01},
+    ),
     ("RMSprop", {"lr": 0.005, "momentum": 0.5}),
 ]
 
 
-@pytest.mark.parametrize("name,kwargs", CONFIGS,
-                         ids=[f"{n}-{'-'.join(k) or 'defaults'}" for n, k in CONFIGS])
+@pytest.mark.parametrize(
+    "name,kwargs", CONFIGS, ids=[f"{n}-{'-'.join(k) or 'defaults'}" for n, k in CONFIGS]
+)
 def test_optimizer_matches_torch_after_25_steps(name: str, kwargs: dict) -> None:
     m, t = models()
-    train(m, t, lambda mm: getattr(optim, name)(mm.parameters(), **kwargs),
-          lambda tm: getattr(torch.optim, name)(tm.parameters(), foreach=False, **kwargs),
-          classify=name == "Adam")
+    train(
+        m,
+        t,
+        lambda mm: getattr(optim, name)(mm.parameters(), **kwargs),
+        lambda tm: getattr(torch.optim, name)(tm.parameters(), foreach=False, **kwargs),
+        classify=name == "Adam",
+    )
     assert_same_parameters(m, t, name)
 
 
@@ -103,12 +113,21 @@ def test_defaults_match_torch() -> None:
 
 def test_param_groups_with_their_own_settings() -> None:
     m, t = models(3)
-    train(m, t,
-          lambda mm: optim.SGD([{"params": mm[0].parameters(), "lr": 0.2},
-                                {"params": mm[2].parameters()}], lr=0.05, momentum=0.9),
-          lambda tm: torch.optim.SGD([{"params": tm[0].parameters(), "lr": 0.2},
-                                      {"params": tm[2].parameters()}], lr=0.05, momentum=0.9,
-                                     foreach=False))
+    train(
+        m,
+        t,
+        lambda mm: optim.SGD(
+            [{"params": mm[0].parameters(), "lr": 0.2}, {"params": mm[2].parameters()}],
+            lr=0.05,
+            momentum=0.9,
+        ),
+        lambda tm: torch.optim.SGD(
+            [{"params": tm[0].parameters(), "lr": 0.2}, {"params": tm[2].parameters()}],
+            lr=0.05,
+            momentum=0.9,
+            foreach=False,
+        ),
+    )
     assert_same_parameters(m, t, "groups")
     opt = optim.Adam([{"params": m[0].parameters(), "lr": 0.5}, {"params": m[2].parameters()}])
     assert [g["lr"] for g in opt.param_groups] == [0.5, 1e-3]
@@ -140,9 +159,14 @@ def test_invalid_arguments() -> None:
         optim.Adam([p], betas=(1.0, 0.9))
 
 
-@pytest.mark.parametrize("name,kwargs", [("SGD", {"lr": 0.05, "momentum": 0.9}),
-                                         ("Adam", {"lr": 0.01, "amsgrad": True}),
-                                         ("RMSprop", {"momentum": 0.5, "centered": True})])
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [
+        ("SGD", {"lr": 0.05, "momentum": 0.9}),
+        ("Adam", {"lr": 0.01, "amsgrad": True}),
+        ("RMSprop", {"momentum": 0.5, "centered": True}),
+    ],
+)
 def test_resume_from_saved_state_is_exact(name: str, kwargs: dict, tmp_path: Path) -> None:
     cls = getattr(optim, name)
     xm, ym = match.mat(X, requires_grad=False), match.mat(Y, requires_grad=False)
@@ -160,8 +184,7 @@ def test_resume_from_saved_state_is_exact(name: str, kwargs: dict, tmp_path: Pat
     first, _ = models(4)
     opt1 = cls(first.parameters(), **kwargs)
     run(first, opt1, 10)
-    save({"model": first.state_dict(), "optimizer": opt1.state_dict()},
-               tmp_path / "ckpt.json")
+    save({"model": first.state_dict(), "optimizer": opt1.state_dict()}, tmp_path / "ckpt.json")
 
     resumed, _ = models(99)  # different initial weights: everything comes from the file
     opt2 = cls(resumed.parameters(), **kwargs)
@@ -192,8 +215,11 @@ def test_optimizer_state_dict_layout_matches_torch() -> None:
     for i, st in ours["state"].items():
         assert set(st) == set(theirs["state"][i])
         assert st["step"] == theirs["state"][i]["step"].item() == 2
-        assert_close(st["exp_avg_sq"], theirs["state"][i]["exp_avg_sq"].reshape(
-            len(st["exp_avg_sq"]), -1), what=f"exp_avg_sq {i}")
+        assert_close(
+            st["exp_avg_sq"],
+            theirs["state"][i]["exp_avg_sq"].reshape(len(st["exp_avg_sq"]), -1),
+            what=f"exp_avg_sq {i}",
+        )
 
 
 def test_load_state_dict_rejects_mismatches() -> None:
@@ -226,18 +252,26 @@ SCHEDULERS = [
 ]
 
 
-@pytest.mark.parametrize("name,kwargs", SCHEDULERS,
-                         ids=[f"{n}-{sorted(k.items())}" for n, k in SCHEDULERS])
+@pytest.mark.parametrize(
+    "name,kwargs", SCHEDULERS, ids=[f"{n}-{sorted(k.items())}" for n, k in SCHEDULERS]
+)
 def test_scheduler_matches_torch(name: str, kwargs: dict) -> None:
-    opt_m = optim.SGD([{"params": [match.ones(1, 1)]}, {"params": [match.ones(1, 1)],
-                                                        "lr": 0.3}], lr=0.1)
-    opt_t = torch.optim.SGD([{"params": [torch.ones(1, requires_grad=True)]},
-                             {"params": [torch.ones(1, requires_grad=True)], "lr": 0.3}], lr=0.1)
+    opt_m = optim.SGD(
+        [{"params": [match.ones(1, 1)]}, {"params": [match.ones(1, 1)], "lr": 0.3}], lr=0.1
+    )
+    opt_t = torch.optim.SGD(
+        [
+            {"params": [torch.ones(1, requires_grad=True)]},
+            {"params": [torch.ones(1, requires_grad=True)], "lr": 0.3},
+        ],
+        lr=0.1,
+    )
     sched_m = getattr(optim, name)(opt_m, **kwargs)
     sched_t = getattr(torch.optim.lr_scheduler, name)(opt_t, **kwargs)
     for epoch in range(30):  # past T_max, where cosine turns back up
-        assert sched_m.get_last_lr() == pytest.approx(sched_t.get_last_lr(), rel=1e-12,
-                                                      abs=1e-15), epoch
+        assert sched_m.get_last_lr() == pytest.approx(
+            sched_t.get_last_lr(), rel=1e-12, abs=1e-15
+        ), epoch
         assert [g["lr"] for g in opt_m.param_groups] == sched_m.get_last_lr()
         opt_t.step()
         sched_m.step()

@@ -34,21 +34,30 @@ def test_file_is_human_readable_json(tmp_path: Path) -> None:
     save({"weight": [[1.0, 2.5], [3.0, 4.0]], "bias": [[0.1, 0.2]]}, path)
     text = path.read_text()
     assert json.loads(text) == {"weight": [[1.0, 2.5], [3.0, 4.0]], "bias": [[0.1, 0.2]]}
-    assert "  \"weight\": [\n    [1.0, 2.5],\n    [3.0, 4.0]\n  ]" in text  # one row per line
+    assert '  "weight": [\n    [1.0, 2.5],\n    [3.0, 4.0]\n  ]' in text  # one row per line
     assert not text.startswith("\x80")  # not a pickle
 
 
 def test_saves_list2d_matrix_scalars_and_nested_structures(tmp_path: Path) -> None:
-    obj = {"a": List2D.from_2d_list([[1.0, 2.0]]), "b": match.mat([[3.0], [4.0]]),
-           "c": {"step": 3, "flag": True, "none": None, "name": "adam", "betas": (0.9, 0.999)},
-           "d": [{"lr": 0.1, "params": [0, 1]}], 5: [[math.inf, -math.inf, math.nan]],
-           "tiny": [[5e-324, 1.0000000000000002]]}
+    obj = {
+        "a": List2D.from_2d_list([[1.0, 2.0]]),
+        "b": match.mat([[3.0], [4.0]]),
+        "c": {"step": 3, "flag": True, "none": None, "name": "adam", "betas": (0.9, 0.999)},
+        "d": [{"lr": 0.1, "params": [0, 1]}],
+        5: [[math.inf, -math.inf, math.nan]],
+        "tiny": [[5e-324, 1.0000000000000002]],
+    }
     path = tmp_path / "obj.json"
     save(obj, path)
     out = load(path)
     assert out["a"] == [[1.0, 2.0]] and out["b"] == [[3.0], [4.0]]
-    assert out["c"] == {"step": 3, "flag": True, "none": None, "name": "adam",
-                        "betas": [0.9, 0.999]}
+    assert out["c"] == {
+        "step": 3,
+        "flag": True,
+        "none": None,
+        "name": "adam",
+        "betas": [0.9, 0.999],
+    }
     assert out["d"] == [{"lr": 0.1, "params": [0, 1]}]
     inf, ninf, nan = out["5"][0]  # int keys come back as strings
     assert inf == math.inf and ninf == -math.inf and nan != nan
@@ -63,16 +72,20 @@ def test_unsupported_values_raise_type_error(tmp_path: Path) -> None:
     assert not (tmp_path / "bad.json").exists()
 
 
-@pytest.mark.parametrize("content,message", [
-    ('{"weight": [[1.0, 2.0], [3.0', "not valid JSON"),  # truncated
-    ("", "not valid JSON"),  # empty
-    ("weight = [[1, 2]]", "not valid JSON"),  # not JSON at all
-    ('{"weight": [[1.0, 2.0], [3.0]]}', "ragged"),  # wrong shape
-    ('{"weight": [[1.0, 2.0], 3.0]}', "mixes rows"),
-    ("3.5", "expected a dict or list"),
-])
-def test_bad_files_raise_value_error_naming_the_file(tmp_path: Path, content: str,
-                                                     message: str) -> None:
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ('{"weight": [[1.0, 2.0], [3.0', "not valid JSON"),  # truncated
+        ("", "not valid JSON"),  # empty
+        ("weight = [[1, 2]]", "not valid JSON"),  # not JSON at all
+        ('{"weight": [[1.0, 2.0], [3.0]]}', "ragged"),  # wrong shape
+        ('{"weight": [[1.0, 2.0], 3.0]}', "mixes rows"),
+        ("3.5", "expected a dict or list"),
+    ],
+)
+def test_bad_files_raise_value_error_naming_the_file(
+    tmp_path: Path, content: str, message: str
+) -> None:
     path = tmp_path / "broken.json"
     path.write_text(content)
     with pytest.raises(ValueError, match=message) as info:
@@ -104,11 +117,16 @@ def test_saved_state_dict_loads_into_torch(tmp_path: Path) -> None:
     match.manual_seed(1)
     model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
     save(model.state_dict(), tmp_path / "m.json")
-    tmodel = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(),
-                                 torch.nn.Linear(3, 1)).double()
+    tmodel = torch.nn.Sequential(
+        torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1)
+    ).double()
     shapes = tmodel.state_dict()
-    tmodel.load_state_dict({k: torch.tensor(v, dtype=torch.float64).reshape(shapes[k].shape)
-                            for k, v in load(tmp_path / "m.json").items()})
+    tmodel.load_state_dict(
+        {
+            k: torch.tensor(v, dtype=torch.float64).reshape(shapes[k].shape)
+            for k, v in load(tmp_path / "m.json").items()
+        }
+    )
     x = [[0.5, -1.0], [2.0, 0.25]]
     expected = tmodel(torch.tensor(x, dtype=torch.float64)).tolist()
     got = model(match.mat(x)).tolist()
