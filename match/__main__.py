@@ -3,7 +3,7 @@
 The default run needs nothing but Python: it trains a small MLP (64 -> 64 -> 10) on the
 handwritten digits shipped with Match (1,437 training and 360 test images of 8x8 pixels), prints
 one progress line per epoch (loss, accuracy, elapsed time), and ends with the test accuracy.
-It reaches about 96% in 15 epochs, in about half a minute on a laptop.
+It reaches about 96% in 20 epochs, in well under half a minute on a laptop.
 
     python -m match                      # the default run
     python -m match --epochs 5 --hidden 32
@@ -17,11 +17,14 @@ The recipe, step by step (each is a plain Match call; see `train` below):
    numbers, so nothing is learned from the test set);
 3. build `nn.Sequential(nn.Linear(64, H), nn.ReLU(), nn.Linear(H, 10))`;
 4. train with `nn.CrossEntropyLoss(label_smoothing=0.3)`, `optim.Adam` and a cosine learning
-   rate schedule, on shuffled minibatches from `match.data.DataLoader`.
+   rate schedule, on shuffled minibatches from `match.data.DataLoader`, adding a little random
+   noise to each batch of training images.
 
 The test images were written by other people than the training images, so a network that
-memorises the training set does poorly on them. Label smoothing (asking for 70% confidence
-rather than 100%) is what lifts the test accuracy from about 91% to about 96% here.
+memorises the training set does poorly on them: a plain MLP stops at about 91%. Label smoothing
+(training towards about 70% confidence rather than 100%, which is also why the loss never goes
+below about 1.2) and the input noise both keep the network from fitting the training writers too
+closely, and lift the test accuracy to about 96%.
 """
 
 from __future__ import annotations
@@ -38,8 +41,9 @@ from match import nn, optim
 from match.data import DataLoader, load_digits
 
 # The defaults of the main job: measured to reach >= 95% test accuracy for every seed tried.
-DEFAULTS = dict(epochs=15, hidden=64, lr=0.02, batch_size=32, seed=0, optimizer="adam")
-LABEL_SMOOTHING = 0.3
+DEFAULTS = dict(epochs=20, hidden=64, lr=0.02, batch_size=32, seed=0, optimizer="adam")
+LABEL_SMOOTHING = 0.3  # train towards ~70% confidence in the right digit, not 100%
+INPUT_NOISE = 0.3  # spread of the random noise added to the (standardised) training pixels
 N_CLASSES = 10
 
 
@@ -79,28 +83,52 @@ def build_parser() -> argparse.ArgumentParser:
             "with Match, and print its accuracy on 360 test images it never saw."
         ),
         epilog=(
-            "The default run reaches about 96%% test accuracy in about half a minute. "
+            "The default run reaches about 96%% test accuracy in under half a minute. "
             "Demos that explain each step: the demos/ folder (python demos/demo_digits.py)."
         ),
     )
-    parser.add_argument("--epochs", type=_positive_int, default=DEFAULTS["epochs"],
-                        help="passes over the training set (default: %(default)s)")
-    parser.add_argument("--hidden", type=_positive_int, default=DEFAULTS["hidden"],
-                        help="units in the hidden layer (default: %(default)s)")
-    parser.add_argument("--lr", type=_positive_float, default=DEFAULTS["lr"],
-                        help="initial learning rate, decayed to 0 by a cosine schedule "
-                             "(default: %(default)s)")
-    parser.add_argument("--batch-size", type=_positive_int, default=DEFAULTS["batch_size"],
-                        help="images per gradient step (default: %(default)s)")
-    parser.add_argument("--optimizer", choices=("adam", "sgd"), default=DEFAULTS["optimizer"],
-                        help="adam, or sgd with momentum 0.9 (try --lr 0.1) "
-                             "(default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=DEFAULTS["seed"],
-                        help="seed for the initial weights and the batch order "
-                             "(default: %(default)s)")
-    parser.add_argument("--accel", choices=("python", "numpy", "cupy"), default=None,
-                        help="where the matrix math runs: pure python (the default), or numpy "
-                             "or cupy if installed")
+    parser.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=DEFAULTS["epochs"],
+        help="passes over the training set (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--hidden",
+        type=_positive_int,
+        default=DEFAULTS["hidden"],
+        help="units in the hidden layer (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--lr",
+        type=_positive_float,
+        default=DEFAULTS["lr"],
+        help="initial learning rate, decayed to 0 by a cosine schedule (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=DEFAULTS["batch_size"],
+        help="images per gradient step (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--optimizer",
+        choices=("adam", "sgd"),
+        default=DEFAULTS["optimizer"],
+        help="adam, or sgd with momentum 0.9 (try --lr 0.1) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULTS["seed"],
+        help="seed for the initial weights and the batch order (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--accel",
+        choices=("python", "numpy", "cupy"),
+        default=None,
+        help="where the matrix math runs: pure python (the default), or numpy or cupy if installed",
+    )
     return parser
 
 
@@ -116,8 +144,9 @@ class Progress:
     elsewhere (a pipe, a file, a notebook log) exactly one plain line is printed per epoch.
     """
 
-    def __init__(self, epochs: int, batches: int, stream: TextIO | None = None,
-                 live: bool | None = None) -> None:
+    def __init__(
+        self, epochs: int, batches: int, stream: TextIO | None = None, live: bool | None = None
+    ) -> None:
         self.epochs = epochs
         self.batches = batches
         self.stream = sys.stdout if stream is None else stream
@@ -143,15 +172,19 @@ class Progress:
         bar_width = 20
         filled = bar_width * done // self.batches
         bar = "#" * filled + "." * (bar_width - filled)
-        line = (f"{self._prefix(epoch)} [{bar}] loss {loss:.4f}  train acc {accuracy:6.1%}  "
-                f"{self.elapsed():5.1f} s")
+        line = (
+            f"{self._prefix(epoch)} [{bar}] loss {loss:.4f}  train acc {accuracy:6.1%}  "
+            f"{self.elapsed():5.1f} s"
+        )
         self._write("\r" + line.ljust(self._width))
         self._width = len(line)
 
     def epoch(self, epoch: int, loss: float, accuracy: float, test_accuracy: float) -> None:
         """Print the finished epoch's line for good."""
-        line = (f"{self._prefix(epoch)}  loss {loss:.4f}  train acc {accuracy:6.1%}  "
-                f"test acc {test_accuracy:6.1%}  {self.elapsed():5.1f} s")
+        line = (
+            f"{self._prefix(epoch)}  loss {loss:.4f}  train acc {accuracy:6.1%}  "
+            f"test acc {test_accuracy:6.1%}  {self.elapsed():5.1f} s"
+        )
         if self.live:
             line = "\r" + line.ljust(self._width)
         self._write(line + "\n")
@@ -167,8 +200,7 @@ class Progress:
 # ---------------------------------------------------------------------------------------------
 
 
-def standardize(train: list[list[float]], *others: list[list[float]]
-                ) -> list[list[list[float]]]:
+def standardize(train: list[list[float]], *others: list[list[float]]) -> list[list[list[float]]]:
     """Scale each column to mean 0 and spread about 1, using the training rows' statistics.
 
     The spread gets 0.1 added so that pixels that are (almost) always blank, like the corners of
@@ -177,10 +209,13 @@ def standardize(train: list[list[float]], *others: list[list[float]]
     n = len(train)
     columns = list(zip(*train))
     means = [sum(col) / n for col in columns]
-    spreads = [math.sqrt(sum((v - m) ** 2 for v in col) / (n - 1)) + 0.1
-               for col, m in zip(columns, means)]
-    return [[[(v - m) / s for v, m, s in zip(row, means, spreads)] for row in rows]
-            for rows in (train, *others)]
+    spreads = [
+        math.sqrt(sum((v - m) ** 2 for v in col) / (n - 1)) + 0.1 for col, m in zip(columns, means)
+    ]
+    return [
+        [[(v - m) / s for v, m, s in zip(row, means, spreads)] for row in rows]
+        for rows in (train, *others)
+    ]
 
 
 def build_model(hidden: int) -> nn.Module:
@@ -194,21 +229,24 @@ def count_correct(logits: match.Matrix, labels: Sequence[int]) -> int:
     return sum(int(p[0]) == y for p, y in zip(predictions, labels))
 
 
-def evaluate(model: nn.Module, X: list[list[float]], y: list[int]) -> float:
-    """Accuracy of `model` on rows X with labels y (in eval mode, without building a graph)."""
+def evaluate(model: nn.Module, X: list[list[float]], y: list[int]) -> int:
+    """How many of the rows X `model` labels right (in eval mode, without building a graph)."""
     model.eval()
     with match.no_grad():
         logits = model(match.mat(X, requires_grad=False))
     model.train()
-    return count_correct(logits, y) / len(y)
+    return count_correct(logits, y)
 
 
-def train(args: argparse.Namespace, out: TextIO | None = None, live: bool | None = None
-          ) -> dict[str, Any]:
+def train(
+    args: argparse.Namespace, out: TextIO | None = None, live: bool | None = None
+) -> dict[str, Any]:
     """Train and evaluate as the command line asks; returns the final numbers.
 
     Keys of the result: 'test_accuracy' (0..1), 'correct', 'total', 'seconds'.
     """
+    if args.epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {args.epochs}")
     out = sys.stdout if out is None else out
     start = time.perf_counter()
     match.manual_seed(args.seed)
@@ -224,22 +262,31 @@ def train(args: argparse.Namespace, out: TextIO | None = None, live: bool | None
     else:
         optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
     scheduler = optim.CosineAnnealingLR(optimizer, T_max=args.epochs)
-    loader = DataLoader(X_train, y_train, batch_size=args.batch_size, shuffle=True,
-                        seed=args.seed)
+    loader = DataLoader(X_train, y_train, batch_size=args.batch_size, shuffle=True, seed=args.seed)
 
     n_params = sum(p.nrow * p.ncol for p in model.parameters())
     backend = match.accel.current()
-    print(f"Match {match.__version__}: training an MLP to read handwritten digits "
-          f"({len(X_train)} training and {len(X_test)} test images of 8x8 pixels)", file=out)
-    print(f"model 64 -> {args.hidden} -> {N_CLASSES} ({n_params:,} parameters), "
-          f"{args.optimizer} lr {args.lr:g} (cosine), batch {args.batch_size}, "
-          f"{args.epochs} epochs, seed {args.seed}, backend {backend}", file=out, flush=True)
+    print(
+        f"Match {match.__version__}: training an MLP to read handwritten digits "
+        f"({len(X_train)} training and {len(X_test)} test images of 8x8 pixels)",
+        file=out,
+    )
+    print(
+        f"model 64 -> {args.hidden} -> {N_CLASSES} ({n_params:,} parameters), "
+        f"{args.optimizer} lr {args.lr:g} (cosine), batch {args.batch_size}, "
+        f"{args.epochs} epochs, seed {args.seed}, backend {backend}",
+        file=out,
+        flush=True,
+    )
 
     progress = Progress(args.epochs, len(loader), stream=out, live=live)
     progress.start = start
     for epoch in range(1, args.epochs + 1):
         total_loss, correct, seen = 0.0, 0, 0
         for done, (xb, yb) in enumerate(loader, start=1):
+            # A little fresh noise on every batch: the network never sees exactly the same
+            # image twice, so it learns the shapes of the digits rather than the exact pixels.
+            xb = xb + match.randn(*xb.shape, requires_grad=False) * INPUT_NOISE
             logits = model(xb)
             loss = loss_fn(logits, yb)
             optimizer.zero_grad()
@@ -251,16 +298,22 @@ def train(args: argparse.Namespace, out: TextIO | None = None, live: bool | None
             seen += len(yb)
             progress.batch(epoch, done, total_loss / seen, correct / seen)
         scheduler.step()
-        test_accuracy = evaluate(model, X_test, y_test)
-        progress.epoch(epoch, total_loss / seen, correct / seen, test_accuracy)
+        right = evaluate(model, X_test, y_test)
+        progress.epoch(epoch, total_loss / seen, correct / seen, right / len(y_test))
 
-    with match.no_grad():
-        right = count_correct(model(match.mat(X_test, requires_grad=False)), y_test)
     seconds = time.perf_counter() - start
-    print(f"test accuracy: {right / len(y_test):.1%} ({right}/{len(y_test)} digits) "
-          f"in {seconds:.1f} s", file=out, flush=True)
-    return {"test_accuracy": right / len(y_test), "correct": right, "total": len(y_test),
-            "seconds": seconds}
+    print(
+        f"test accuracy: {right / len(y_test):.1%} ({right}/{len(y_test)} digits) "
+        f"in {seconds:.1f} s",
+        file=out,
+        flush=True,
+    )
+    return {
+        "test_accuracy": right / len(y_test),
+        "correct": right,
+        "total": len(y_test),
+        "seconds": seconds,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -271,7 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             match.accel.use(args.accel)
         except RuntimeError as error:
-            parser.exit(2, f"{parser.prog}: error: --accel {args.accel}: {error}\n")
+            parser.exit(2, f"{parser.prog}: error: {error}\n")
     try:
         train(args)
     except KeyboardInterrupt:
