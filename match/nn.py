@@ -523,38 +523,33 @@ class Tanh(Module):
         return x.tanh()
 
 
-class Softmax(Module):
-    """exp(x) / sum(exp(x)) along dim (dim=None means 1, torch's choice for 2D input)."""
+class _AlongDim(Module):
+    """A layer that works along one dim (dim=None means 1, torch's choice for 2D input)."""
 
     def __init__(self, dim: int | None = None) -> None:
-        """dim=1: each row sums to 1; dim=0: each column."""
+        """dim=1: along each row; dim=0: along each column."""
         super().__init__()
         self.dim = dim
+
+    def extra_repr(self) -> str:
+        """The dim."""
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
+    """exp(x) / sum(exp(x)) along dim (dim=None means 1, torch's choice for 2D input)."""
 
     def forward(self, x: Matrix) -> Matrix:
         """softmax(x, dim)."""
         return x.softmax(1 if self.dim is None else self.dim)
 
-    def extra_repr(self) -> str:
-        """The dim."""
-        return f"dim={self.dim}"
 
-
-class LogSoftmax(Module):
+class LogSoftmax(_AlongDim):
     """log(softmax(x)) along dim, computed stably (dim=None means 1)."""
-
-    def __init__(self, dim: int | None = None) -> None:
-        """dim as for Softmax."""
-        super().__init__()
-        self.dim = dim
 
     def forward(self, x: Matrix) -> Matrix:
         """log_softmax(x, dim)."""
         return x.log_softmax(1 if self.dim is None else self.dim)
-
-    def extra_repr(self) -> str:
-        """The dim."""
-        return f"dim={self.dim}"
 
 
 class Dropout(Module):
