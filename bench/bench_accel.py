@@ -28,6 +28,7 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
 
 def parse_args() -> argparse.Namespace:
+    """Read the command-line options: BLAS / torch threads and timed repeats."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1, help="BLAS / torch threads (default 1)")
     parser.add_argument("--repeats", type=int, default=7, help="timed repeats per row")
@@ -158,12 +159,14 @@ def overhead(repeats: int) -> dict[str, Timing]:
 
 
 def ratio(t: dict[str, Timing], num: str, den: str) -> str:
+    """Median time of `num` over `den` (and the ratio of the minimums), or n/a if missing."""
     if num not in t or den not in t:
         return "n/a"
     return f"{t[num][1] / t[den][1]:.2f}x (min {t[num][0] / t[den][0]:.2f}x)"
 
 
 def main() -> None:
+    """Run the three benchmarks and print their timings and ratios."""
     accel.use("numpy")
     started = time.perf_counter()
     torch_note = "torch missing: skipped"

@@ -32,6 +32,7 @@ from match.function import checkpoint  # noqa: E402
 
 
 def make_params(depth: int, width: int) -> list[tuple[Matrix, Matrix]]:
+    """Seeded (weight, bias) pairs for `depth` linear layers of size `width` x `width`."""
     match.manual_seed(0)
     scale = 1.0 / width**0.5
     return [
@@ -41,10 +42,12 @@ def make_params(depth: int, width: int) -> list[tuple[Matrix, Matrix]]:
 
 
 def layer(h: Matrix, w: Matrix, b: Matrix) -> Matrix:
+    """One linear layer followed by tanh."""
     return h.linear(w, b).tanh()
 
 
 def forward(x: Matrix, params: list[tuple[Matrix, Matrix]], segment: int) -> Matrix:
+    """Mean squared output of the MLP, checkpointed every `segment` layers (plain if <= 0)."""
     h = x
     if segment <= 0:  # plain: one graph for the whole network
         for w, b in params:
@@ -64,6 +67,7 @@ def forward(x: Matrix, params: list[tuple[Matrix, Matrix]], segment: int) -> Mat
 
 
 def count_alive() -> tuple[int, int]:
+    """Count the Matrix and List2D objects alive after a garbage collection."""
     gc.collect()
     objects = gc.get_objects()
     return (
@@ -73,6 +77,7 @@ def count_alive() -> tuple[int, int]:
 
 
 def measure(args: argparse.Namespace, segment: int) -> dict:
+    """Run forward and backward once; return object counts, memory, time, grads and loss."""
     params = make_params(args.depth, args.width)
     match.manual_seed(1)
     x = match.randn(args.batch, args.width, requires_grad=False)
@@ -99,6 +104,7 @@ def measure(args: argparse.Namespace, segment: int) -> dict:
 
 
 def main() -> None:
+    """Measure the plain and the checkpointed MLP and print them side by side."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--depth", type=int, default=24)
     parser.add_argument("--width", type=int, default=64)

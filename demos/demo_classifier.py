@@ -16,8 +16,11 @@
 # decision boundary. (Without matplotlib, it is drawn with characters.)
 
 # %%
+"""Classifier demo: an MLP learns the curved class boundaries of moons and spirals."""
+
 import os
 import sys
+from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else os.getcwd()
 sys.path[:0] = [HERE, os.path.dirname(HERE)]  # so `import match` works with nothing installed
@@ -43,7 +46,8 @@ match.manual_seed(0)
 
 
 # %%
-def make_model(hidden):
+def make_model(hidden: int) -> nn.Sequential:
+    """An MLP from 2 coordinates through two Tanh layers of `hidden` units to 2 scores."""
     return nn.Sequential(
         nn.Linear(2, hidden),
         nn.Tanh(),
@@ -53,13 +57,17 @@ def make_model(hidden):
     )
 
 
-def accuracy(model, X, y):
+def accuracy(model: nn.Module, X: list[list[float]], y: list[int]) -> float:
+    """Fraction of the points X whose predicted class is their label in y."""
     with match.no_grad():
         predicted = model(match.mat(X, requires_grad=False)).argmax(1).tolist()
     return sum(int(p[0]) == t for p, t in zip(predicted, y)) / len(y)
 
 
-def train(model, X, y, epochs, lr):
+def train(
+    model: nn.Module, X: list[list[float]], y: list[int], epochs: int, lr: float
+) -> list[float]:
+    """Train with Adam on shuffled minibatches; return the mean loss of each epoch."""
     # drop_last: skip the short leftover batch at the end of each epoch; a batch of one or
     # two points gives a very noisy gradient that can throw a small network off course.
     loader = DataLoader(X, y, batch_size=32, shuffle=True, seed=0, drop_last=True)
@@ -93,7 +101,9 @@ def train(model, X, y, epochs, lr):
 
 
 # %%
-def grid_predictions(model, X, nx, ny, margin=0.3):
+def grid_predictions(
+    model: nn.Module, X: list[list[float]], nx: int, ny: int, margin: float = 0.3
+) -> tuple[list[float], list[float], list[list[float]]]:
     """Class-1 probability of the model on an ny x nx grid around the points X."""
     x_lo, x_hi = min(r[0] for r in X) - margin, max(r[0] for r in X) + margin
     y_lo, y_hi = min(r[1] for r in X) - margin, max(r[1] for r in X) + margin
@@ -106,7 +116,9 @@ def grid_predictions(model, X, nx, ny, margin=0.3):
     return xs, ys, grid
 
 
-def ascii_boundary(model, X, y, nx=64, ny=22):
+def ascii_boundary(
+    model: nn.Module, X: list[list[float]], y: list[int], nx: int = 64, ny: int = 22
+) -> str:
     """The decision regions as text: '.' and ' ' for the regions, 'o' and 'x' for points."""
     xs, ys, grid = grid_predictions(model, X, nx, ny)
     canvas = [["." if p > 0.5 else " " for p in row] for row in grid]
@@ -118,10 +130,13 @@ def ascii_boundary(model, X, y, nx=64, ny=22):
     return "\n".join([border] + ["|" + "".join(row) + "|" for row in canvas] + [border])
 
 
-def plot_boundary(name, model, X, y, title):
+def plot_boundary(
+    name: str, model: nn.Module, X: list[list[float]], y: list[int], title: str
+) -> None:
+    """Draw the model's decision regions and the points (as text if no matplotlib)."""
     xs, ys, grid = grid_predictions(model, X, 120, 120)
 
-    def draw(plt):
+    def draw(plt: Any) -> None:
         plt.contourf(xs, ys, grid, levels=20, cmap="RdBu_r", alpha=0.6)
         plt.contour(xs, ys, grid, levels=[0.5], colors="k")
         plt.scatter(
@@ -175,7 +190,8 @@ plot_boundary("demo_classifier_spirals", spirals, X, y, "spirals: decision bound
 
 
 # %%
-def draw_losses(plt):
+def draw_losses(plt: Any) -> None:
+    """Plot the training loss per epoch for moons and spirals."""
     plt.plot(moon_losses, label="moons")
     plt.plot(spiral_losses, label="spirals")
     plt.yscale("log")

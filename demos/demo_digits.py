@@ -15,8 +15,11 @@
 # misread. This is the same recipe as `python -m match`, written out step by step.
 
 # %%
+"""Digits demo: an MLP learns to read 8x8 handwritten digits, then we study its mistakes."""
+
 import os
 import sys
+from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else os.getcwd()
 sys.path[:0] = [HERE, os.path.dirname(HERE)]  # so `import match` works with nothing installed
@@ -50,7 +53,7 @@ print(f"{len(X_train)} training images, {len(X_test)} test images, {len(X_train[
 SHADES = " .:+#"
 
 
-def ascii_digit(pixels):
+def ascii_digit(pixels: list[float]) -> list[str]:
     """An 8x8 image (64 values in 0..1) as 8 lines of text, two characters per pixel."""
     lines = []
     for r in range(8):
@@ -59,7 +62,7 @@ def ascii_digit(pixels):
     return lines
 
 
-def side_by_side(images, captions):
+def side_by_side(images: list[list[float]], captions: list[str]) -> None:
     """Print several ASCII digits next to each other, each with a caption below."""
     arts = [ascii_digit(img) for img in images]
     for r in range(8):
@@ -86,7 +89,8 @@ spreads = [
 ]
 
 
-def standardize(rows):
+def standardize(rows: list[list[float]]) -> list[list[float]]:
+    """Shift and scale each pixel by the training images' mean and spread."""
     return [[(v - m) / s for v, m, s in zip(row, means, spreads)] for row in rows]
 
 
@@ -116,7 +120,7 @@ scheduler = optim.CosineAnnealingLR(optimizer, T_max=epochs)
 loader = DataLoader(S_train, y_train, batch_size=32, shuffle=True, seed=0)
 
 
-def predict(rows):
+def predict(rows: list[list[float]]) -> list[int]:
     """The predicted digit for each row (no graph: this is evaluation)."""
     model.eval()
     with match.no_grad():
@@ -125,7 +129,8 @@ def predict(rows):
     return [int(r[0]) for r in scores.argmax(1).tolist()]
 
 
-def accuracy(rows, labels):
+def accuracy(rows: list[list[float]], labels: list[int]) -> float:
+    """Fraction of the rows whose predicted digit is their label."""
     return sum(p == t for p, t in zip(predict(rows), labels)) / len(labels)
 
 
@@ -170,7 +175,8 @@ for t in range(10):
 
 
 # %%
-def draw_confusion(plt):
+def draw_confusion(plt: Any) -> None:
+    """Draw the confusion matrix as an image, with the nonzero counts written in."""
     plt.imshow(confusion, cmap="Blues")
     for t in range(10):
         for p in range(10):
@@ -204,7 +210,8 @@ mistakes = [i for i, (p, t) in enumerate(zip(predicted, y_test)) if p != t][:12]
 print(f"{len(mistakes)} of the {len(y_test) - right} mistakes:")
 
 
-def draw_mistakes(plt):
+def draw_mistakes(plt: Any) -> None:
+    """Show the misread test digits, each titled with its label and the prediction."""
     for k, i in enumerate(mistakes):
         plt.subplot(2, 6, k + 1)
         plt.imshow([X_test[i][8 * r : 8 * r + 8] for r in range(8)], cmap="gray_r")
@@ -223,7 +230,8 @@ if not available():  # no matplotlib: show them as text
 
 
 # %%
-def draw_history(plt):
+def draw_history(plt: Any) -> None:
+    """Plot the training loss and the test accuracy per epoch."""
     plt.plot([h[0] for h in history], label="training loss")
     plt.plot([h[1] for h in history], label="test accuracy")
     plt.xlabel("epoch")

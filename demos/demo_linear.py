@@ -23,8 +23,11 @@
 # Run it as a script (`python demos/demo_linear.py`) or open it as a notebook with jupytext.
 
 # %%
+"""Linear regression demo: fit a line by hand-written gradient descent, then a plane."""
+
 import os
 import sys
+from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else os.getcwd()
 sys.path[:0] = [HERE, os.path.dirname(HERE)]  # so `import match` works with nothing installed
@@ -91,7 +94,8 @@ print(f"true     y = {w_true[0]:.3f} x + 3.000   (the noise keeps them from matc
 
 
 # %%
-def draw_1d(plt):
+def draw_1d(plt: Any) -> None:
+    """Plot the loss per step and the fitted line over the data."""
     plt.subplot(1, 2, 1)
     plt.plot(losses)
     plt.xlabel("step")
@@ -151,7 +155,8 @@ with match.no_grad():  # evaluation only: no graph needed
     predicted = [row[0] for row in model(X2).tolist()]
 
 
-def draw_2d(plt):
+def draw_2d(plt: Any) -> None:
+    """Plot the 2D model's loss per step and its predictions against the true values."""
     plt.subplot(1, 2, 1)
     plt.plot(losses2)
     plt.yscale("log")

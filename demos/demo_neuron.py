@@ -17,8 +17,11 @@
 # gradients against the chain rule done by hand, and print every gradient step of training.
 
 # %%
+"""Neuron demo: trace backward through one sigmoid neuron and train it on logical AND."""
+
 import os
 import sys
+from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else os.getcwd()
 sys.path[:0] = [HERE, os.path.dirname(HERE)]  # so `import match` works with nothing installed
@@ -145,7 +148,8 @@ w1, w2 = (row[0] for row in w.tolist())
 bias = b.item()
 
 
-def draw(plt):
+def draw(plt: Any) -> None:
+    """Plot the loss per step and the learned decision line among the four inputs."""
     plt.subplot(1, 2, 1)
     plt.plot(losses)
     plt.yscale("log")

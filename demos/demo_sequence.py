@@ -18,8 +18,11 @@
 # training (gibberish) and after (something that looks like the story).
 
 # %%
+"""Sequence demo: a GRU character-level language model learns to write a short story."""
+
 import os
 import sys
+from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else os.getcwd()
 sys.path[:0] = [HERE, os.path.dirname(HERE)]  # so `import match` works with nothing installed
@@ -76,14 +79,18 @@ print(f"{len(TEXT)} characters, {V} different ones: {''.join(chars)!r}")
 
 # %%
 class CharModel(nn.Module):
-    def __init__(self, vocab, embed, hidden):
+    """Embedding, GRU cell and linear head: scores for the next character at each step."""
+
+    def __init__(self, vocab: int, embed: int, hidden: int) -> None:
         super().__init__()
         self.hidden = hidden
         self.embed = nn.Embedding(vocab, embed)
         self.cell = nn.GRUCell(embed, hidden)
         self.head = nn.Linear(hidden, vocab)
 
-    def forward(self, columns, h=None):
+    def forward(
+        self, columns: list[list[int]], h: match.Matrix | None = None
+    ) -> tuple[list[match.Matrix], match.Matrix]:
         """columns: one list of B character numbers per time step. Returns the scores at
         every step (a list of (B, V) matrices) and the last hidden state."""
         scores = []
@@ -108,7 +115,14 @@ print(f"{sum(p.nrow * p.ncol for p in model.parameters()):,} parameters")
 
 
 # %%
-def sample(model, start="the ", length=150, temperature=0.7, seed=0):
+def sample(
+    model: CharModel,
+    start: str = "the ",
+    length: int = 150,
+    temperature: float = 0.7,
+    seed: int = 0,
+) -> str:
+    """Feed `start`, then draw `length` more characters from the model's softmax."""
     rng = random.Random(seed)
     out = list(start)
     with match.no_grad():
@@ -174,7 +188,8 @@ print("\na bolder sample (temperature 1.0):\n" + sample(model, "the dog ", tempe
 
 
 # %%
-def draw(plt):
+def draw(plt: Any) -> None:
+    """Plot the training loss per step."""
     plt.plot(losses)
     plt.xlabel("step")
     plt.ylabel("cross entropy per character")

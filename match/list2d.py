@@ -480,7 +480,9 @@ class List2D:
     kernels: Any
     version: int
 
-    def __init__(self, nrow: int, ncol: int, val: Number | Sequence[Sequence[Number]] = 0.0):
+    def __init__(
+        self, nrow: int, ncol: int, val: Number | Sequence[Sequence[Number]] = 0.0
+    ) -> None:
         """An (nrow, ncol) matrix filled with the number `val`, or holding the rows `val`."""
         _check_size(nrow, ncol, "List2D")
         if isinstance(val, (int, float)) and not isinstance(val, bool):

@@ -268,7 +268,7 @@ class Matrix:
                         "make a copy instead of modifying it in place"
                     )
             if tracing:
-                inputs = ", ".join(f"{c.op or 'leaf'} {c.shape}" for c in node._children)
+                inputs = ", ".join(f"{c.op or _leaf_kind(c)} {c.shape}" for c in node._children)
                 _log.info("backward %s %s -> %s", node.op, node.shape, inputs)
             node._backward(node._grad)
         if not retain_graph:
@@ -724,6 +724,11 @@ class Matrix:
         return self.__compare(rhs, "ne", List2D.__ne__)
 
     __hash__ = object.__hash__  # elementwise == must not make Matrix unhashable
+
+
+def _leaf_kind(m: Matrix) -> str:
+    """How the trace names a matrix that no op made."""
+    return "leaf" if m.requires_grad else "constant"
 
 
 def graph_nodes(root: Matrix) -> list[Matrix]:
