@@ -27,7 +27,7 @@ REDUCTIONS = ("mean", "sum", "none")
 
 def constant(rows: list[list[float]], like: List2D) -> List2D:
     """A List2D holding `rows`, on the same backend as `like` (for masks and constants)."""
-    return List2D.wrap(like.kernels.from_rows(rows), like.kernels)
+    return like.new_rows(rows)
 
 
 def as_matrix(x: Any, what: str, like: Matrix | None = None) -> Matrix:

@@ -641,6 +641,14 @@ class List2D:
             kernels = accel.kernels_for(name)
         return List2D.wrap(kernels.from_rows(self.tolist()), kernels)
 
+    def new_full(self, nrow: int, ncol: int, value: Number) -> List2D:
+        """An (nrow, ncol) List2D filled with value, on this List2D's backend."""
+        return self.__new(self.kernels.full(nrow, ncol, float(value)))
+
+    def new_rows(self, rows: Rows) -> List2D:
+        """A List2D holding rows of floats (not checked), on this List2D's backend."""
+        return self.__new(self.kernels.from_rows(rows))
+
     def copy(self) -> List2D:
         """A copy that shares no storage with this one."""
         return self.__new(self.kernels.copy(self.vals))

@@ -157,7 +157,7 @@ class Matrix:
     def grad(self) -> List2D:
         """d(output)/d(self) after backward; zeros before. Accumulates over backward calls."""
         if self._grad is None:
-            self._grad = List2D.wrap(self.data.kernels.full(*self.shape, 0.0), self.data.kernels)
+            self._grad = self.data.new_full(*self.shape, 0.0)
         return self._grad
 
     @grad.setter
@@ -279,7 +279,7 @@ class Matrix:
 
     def __seed(self, gradient: Matrix | List2D | None) -> List2D:
         if gradient is None:
-            return List2D.wrap(self.data.kernels.full(*self.shape, 1.0), self.data.kernels)
+            return self.data.new_full(*self.shape, 1.0)
         seed = gradient.data if isinstance(gradient, Matrix) else gradient
         if not isinstance(seed, List2D):
             raise TypeError(
@@ -317,10 +317,7 @@ class Matrix:
         if isinstance(other, Matrix):
             return other
         if isinstance(other, (int, float)) and not isinstance(other, bool):
-            return Matrix(
-                List2D.wrap(self.data.kernels.full(1, 1, float(other)), self.data.kernels),
-                requires_grad=False,
-            )
+            return Matrix(self.data.new_full(1, 1, other), requires_grad=False)
         if isinstance(other, List2D):
             return Matrix(other, requires_grad=False)
         raise TypeError(
@@ -760,7 +757,7 @@ def _one_hot(index: List2D, dim: int | None, shape: Shape) -> List2D:
     mask = [[0.0] * ncol for _ in range(nrow)]
     for i, j in zip(rows, cols):
         mask[i][j] = 1.0
-    return List2D.wrap(index.kernels.from_rows(mask), index.kernels)
+    return index.new_rows(mask)
 
 
 def _result(

@@ -43,7 +43,7 @@ def _like(rows: Any, p: Matrix, what: str) -> List2D:
             f"load_state_dict: {what} has shape {value.shape}, but its parameter "
             f"has shape {p.shape}"
         )
-    return List2D.wrap(p.data.kernels.from_rows(value.tolist()), p.data.kernels)
+    return p.data.new_rows(value.tolist())
 
 
 class Optimizer:
@@ -304,7 +304,7 @@ class Adam(Optimizer):
         g = -grad if group["maximize"] else grad
         if not state:
             state["step"] = 0.0
-            state["exp_avg"] = List2D.wrap(p.data.kernels.full(*p.shape, 0.0), p.data.kernels)
+            state["exp_avg"] = p.data.new_full(*p.shape, 0.0)
             state["exp_avg_sq"] = state["exp_avg"].copy()
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = state["exp_avg"].copy()
@@ -389,7 +389,7 @@ class RMSprop(Optimizer):
         alpha, eps, momentum = group["alpha"], group["eps"], group["momentum"]
         g = -grad if group["maximize"] else grad
         if not state:
-            zeros = List2D.wrap(p.data.kernels.full(*p.shape, 0.0), p.data.kernels)
+            zeros = p.data.new_full(*p.shape, 0.0)
             state["step"] = 0.0
             state["square_avg"] = zeros
             if momentum > 0:
