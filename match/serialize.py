@@ -36,11 +36,7 @@ def _plain(obj: Any, where: str) -> Any:
         return obj.data.tolist()
     if isinstance(obj, List2D):
         return obj.tolist()
-    if obj is None or isinstance(obj, (bool, str)):
-        return obj
-    if isinstance(obj, int):
-        return obj
-    if isinstance(obj, float):
+    if obj is None or isinstance(obj, (bool, str, int, float)):
         return obj
     if isinstance(obj, dict):
         out = {}
