@@ -22,8 +22,8 @@ from typing import Any
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import match  # noqa: E402
-from match import list2d  # noqa: E402
-from match.list2d import BINARY_FUNCTIONS, List2D, PythonKernels, Rows  # noqa: E402
+from match.backend.python import BINARY, UNARY, PythonKernels, Rows  # noqa: E402
+from match.list2d import List2D  # noqa: E402
 
 
 class TextbookKernels(PythonKernels):
@@ -55,7 +55,7 @@ class TextbookKernels(PythonKernels):
 
     def binary(self, name: str, a: Any, b: Any) -> Rows:
         """Index loops with broadcasting by modulo."""
-        fn = BINARY_FUNCTIONS[name][1]
+        fn = BINARY[name][1]
         a = a if isinstance(a, list) else [[a]]
         b = b if isinstance(b, list) else [[b]]
         n, m = max(len(a), len(b)), max(len(a[0]), len(b[0]))
@@ -64,9 +64,10 @@ class TextbookKernels(PythonKernels):
             for i in range(n)
         ]
 
-    def relu(self, a: Rows) -> Rows:
-        """Index loop relu."""
-        return [[max(0.0, a[i][j]) for j in range(len(a[0]))] for i in range(len(a))]
+    def unary(self, name: str, a: Rows) -> Rows:
+        """Index loops."""
+        fn = UNARY[name][1]
+        return [[fn(a[i][j]) for j in range(len(a[0]))] for i in range(len(a))]
 
 
 def timeit(fn: Callable[[], object], repeats: int) -> list[float]:
@@ -81,16 +82,13 @@ def timeit(fn: Callable[[], object], repeats: int) -> list[float]:
 
 def train_step_fn(kernels: PythonKernels) -> Callable[[], object]:
     """One MLP step (64-32-10, batch 64, MSE, SGD) whose matrices live on `kernels`."""
-    previous = list2d.set_active_kernels(kernels)
-    try:
+    with match.accel.using(kernels):
         match.manual_seed(0)
         x = match.randn(64, 64, requires_grad=False)
         y = match.randn(64, 10, requires_grad=False)
         w1, b1 = match.randn(32, 64) * 0.1, match.zeros(1, 32)
         w2, b2 = match.randn(10, 32) * 0.1, match.zeros(1, 10)
         params = [m.detach().requires_grad_() for m in (w1, b1, w2, b2)]
-    finally:
-        list2d.set_active_kernels(previous)
 
     def step() -> float:
         w1_, b1_, w2_, b2_ = params

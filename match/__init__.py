@@ -1,33 +1,19 @@
 """Match: a pure-Python, PyTorch-like automatic differentiation library on 2D matrices.
 
-The layers, bottom up: `list2d` (List2D: values and math), `matrix` (Matrix: the compute graph
-and gradients), `nn` and `optim` (models, losses, optimizers). `accel` can move List2D's math to
-numpy or cupy; nothing else changes.
+Read it bottom up: `backend` (the kernels: the arithmetic itself, in pure Python or on numpy),
+`list2d` (List2D: values and the math on them), `autograd` (the graph and backward: start here
+to learn backpropagation), `matrix` (the operations, each a value plus a gradient closure),
+`creation` (constructors), then `nn` and `optim` (models, losses, optimizers). `accel` chooses
+the backend; nothing above List2D can tell which one runs.
 """
 
 from . import accel, nn, optim, viz
+from .autograd import enable_grad, is_grad_enabled, no_grad, trace
+from .creation import eye, full, mat, ones, ones_like, rand, randn, zeros, zeros_like
 from .function import Function, checkpoint, grad, value_and_grad
 from .gradcheck import GradcheckError, gradcheck
 from .list2d import List2D, manual_seed
-from .matrix import (
-    Matrix,
-    cat,
-    enable_grad,
-    eye,
-    full,
-    is_grad_enabled,
-    mat,
-    maximum,
-    minimum,
-    no_grad,
-    ones,
-    ones_like,
-    rand,
-    randn,
-    trace,
-    zeros,
-    zeros_like,
-)
+from .matrix import Matrix, cat, maximum, minimum, where
 from .serialize import load, save
 
 __version__ = "0.1.0"
@@ -46,22 +32,23 @@ __all__ = [
     "grad",
     "gradcheck",
     "is_grad_enabled",
+    "load",
     "manual_seed",
     "mat",
     "maximum",
     "minimum",
     "nn",
-    "optim",
-    "load",
-    "save",
     "no_grad",
     "ones",
     "ones_like",
+    "optim",
     "rand",
     "randn",
+    "save",
     "trace",
     "value_and_grad",
     "viz",
+    "where",
     "zeros",
     "zeros_like",
 ]

@@ -14,8 +14,9 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .autograd import enable_grad, graph_nodes, no_grad
 from .list2d import List2D, rng
-from .matrix import Matrix, _result, enable_grad, graph_nodes, no_grad
+from .matrix import Matrix, _result
 
 # ---------------------------------------------------------------------------------------------
 # Function: the extension point

@@ -10,8 +10,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from .autograd import no_grad
 from .list2d import List2D
-from .matrix import Matrix, no_grad
+from .matrix import Matrix
 
 
 class Summary(str):

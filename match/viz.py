@@ -20,7 +20,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from .matrix import Matrix, graph_nodes
+from .autograd import graph_nodes
+from .matrix import Matrix
 
 INSTALL_HINT = (
     "install Graphviz (Debian/Ubuntu: sudo apt install graphviz; macOS: brew install graphviz; "
@@ -70,7 +71,7 @@ def _short(values: list[list[float]], limit: int = 12) -> str:
 def _kind(m: Matrix, root: Matrix) -> str:
     if m is root:
         return "output"
-    if m._children:
+    if m._inputs:
         return "intermediate"
     return "parameter" if m.requires_grad else "constant"
 
@@ -78,7 +79,7 @@ def _kind(m: Matrix, root: Matrix) -> str:
 def _describe(m: Matrix, names: dict[int, str]) -> str:
     """'name (2, 3)', or '2.0' for a 1x1 constant with no name."""
     name = names.get(id(m)) or m.name
-    if name is None and not m._children and not m.requires_grad and m.shape == (1, 1):
+    if name is None and not m._inputs and not m.requires_grad and m.shape == (1, 1):
         return f"{m.data.item():.4g}"
     text = f"{m.shape}"
     return f"{name} {text}" if name else text
@@ -123,15 +124,15 @@ def to_dot(matrix: Matrix, show_grad: bool = False, params: Any = None, rankdir:
         if show_grad and m._grad is not None:
             label += f"\ngrad {_short(m._grad.tolist())}"
         lines.append(f'  {ids[id(m)]} [label="{_escape(label)}", {_STYLE[kind]}];')
-        if m._children:
+        if m._inputs:
             op = f"{ids[id(m)]}_op"
             lines.append(
                 f'  {op} [label="{_escape(m.op)}", shape=ellipse, style=filled, '
                 'fillcolor="#d5f5e3"];'
             )
             lines.append(f"  {op} -> {ids[id(m)]};")
-            for k, child in enumerate(m._children):
-                edge = f' [label="{k}"]' if len(m._children) > 1 else ""
+            for k, child in enumerate(m._inputs):
+                edge = f' [label="{k}"]' if len(m._inputs) > 1 else ""
                 lines.append(f"  {ids[id(child)]} -> {op}{edge};")
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -174,18 +175,18 @@ def tree(matrix: Matrix, show_grad: bool = False, params: Any = None) -> str:
     while stack:
         m, head, tail = stack.pop()
         text = _describe(m, names)
-        if m._children:
+        if m._inputs:
             text += f" <- {m.op}"
         else:
             text += f" [{_kind(m, matrix)}]" if m is not matrix else " [leaf]"
         if show_grad and m._grad is not None:
             text += f"  grad {_short(m._grad.tolist())}"
-        if m._children and id(m) in expanded:
+        if m._inputs and id(m) in expanded:
             lines.append(f"{head}{text} (see above)")
             continue
         lines.append(head + text)
         expanded.add(id(m))
-        children = m._children
+        children = m._inputs
         for k in reversed(range(len(children))):
             last = k == len(children) - 1
             stack.append(

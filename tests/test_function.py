@@ -218,7 +218,7 @@ def test_checkpoint_same_gradients_as_plain() -> None:
 def test_checkpoint_keeps_no_intermediate_graph() -> None:
     x, w = mat(A), mat(B)
     out = checkpoint(lambda a, b: ((a @ b).tanh() * 2.0).exp(), x, w)
-    assert out._children == (x, w)  # only the inputs: the intermediate graph was not kept
+    assert out._inputs == (x, w)  # only the inputs: the intermediate graph was not kept
     out.sum().backward()
     x2, w2 = mat(A), mat(B)
     ((x2 @ w2).tanh() * 2.0).exp().sum().backward()

@@ -1,0 +1,356 @@
+"""The reference backend: every kernel in plain Python, on lists of rows of floats.
+
+Read `Kernels` in `__init__.py` for the contract. Speed comes from idiom, not tricks: `map`,
+`zip` and comprehensions run their loops in C, and the matrix product is one dot product per
+(row, column) pair, done by `math.sumprod` on Python 3.12+ or `sum(map(mul, row, col))` before.
+
+IEEE results, in one place: each elementwise row below is `(fast, safe)`. The fast function is
+the C one from `math`, which raises on log(0), exp overflow or 1/0; when it raises, the kernel
+redoes the whole map with the safe function, which returns the IEEE value (inf, -inf, nan) that
+numpy and torch give.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Iterable, Sequence
+from itertools import chain
+from typing import TypeAlias
+
+Rows: TypeAlias = list[list[float]]
+Shape: TypeAlias = tuple[int, int]
+Scalar1: TypeAlias = Callable[[float], float]
+Scalar2: TypeAlias = Callable[[float, float], float]
+
+INF = math.inf
+NAN = math.nan
+
+
+def _safe_exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return INF
+
+
+def _safe_log(x: float) -> float:
+    return math.log(x) if x > 0 else (-INF if x == 0 else NAN)
+
+
+def _safe_log1p(x: float) -> float:
+    return math.log1p(x) if x > -1 else (-INF if x == -1 else NAN)
+
+
+def _safe_sqrt(x: float) -> float:
+    return math.sqrt(x) if x >= 0 else NAN
+
+
+def _safe_sin(x: float) -> float:
+    return math.sin(x) if math.isfinite(x) else NAN
+
+
+def _safe_cos(x: float) -> float:
+    return math.cos(x) if math.isfinite(x) else NAN
+
+
+def _sign(x: float) -> float:
+    return (x > 0) - (x < 0) + 0.0  # nan compares False both ways: 0.0, as torch gives
+
+
+def _relu(x: float) -> float:
+    return 0.0 if x < 0.0 else x  # keeps nan and -0.0, as torch does
+
+
+def _sigmoid(x: float) -> float:
+    # Two branches so that exp never overflows: 1 / (1 + e^-x) = e^x / (1 + e^x).
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _safe_div(x: float, y: float) -> float:
+    try:
+        return x / y
+    except ZeroDivisionError:
+        if x == 0 or x != x:
+            return NAN
+        return math.copysign(INF, x) * math.copysign(1.0, y)
+
+
+def _odd_integer(y: float) -> bool:
+    return math.isfinite(y) and y.is_integer() and int(y) % 2 == 1
+
+
+def _safe_pow(x: float, y: float) -> float:
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        return math.copysign(INF, x) if _odd_integer(y) else INF
+    except ValueError:  # 0 ** negative is inf (keeping 0's sign for odd powers); else nan
+        if x == 0:
+            return math.copysign(INF, x) if _odd_integer(y) else INF
+        return NAN
+
+
+def _maximum(x: float, y: float) -> float:
+    return x if x > y or x != x else y  # nan wins, as in torch
+
+
+def _minimum(x: float, y: float) -> float:
+    return x if x < y or x != x else y
+
+
+def _compare(fn: Callable[[float, float], bool]) -> Scalar2:
+    return lambda x, y: 1.0 if fn(x, y) else 0.0
+
+
+# One row per elementwise function of the contract: name -> (fast, safe).
+UNARY: dict[str, tuple[Scalar1, Scalar1]] = {
+    "neg": (operator.neg, operator.neg),
+    "exp": (math.exp, _safe_exp),
+    "log": (math.log, _safe_log),
+    "log1p": (math.log1p, _safe_log1p),
+    "sqrt": (math.sqrt, _safe_sqrt),
+    "abs": (abs, abs),
+    "sign": (_sign, _sign),
+    "tanh": (math.tanh, math.tanh),
+    "sigmoid": (_sigmoid, _sigmoid),
+    "relu": (_relu, _relu),
+    "sin": (math.sin, _safe_sin),
+    "cos": (math.cos, _safe_cos),
+}
+BINARY: dict[str, tuple[Scalar2, Scalar2]] = {
+    "add": (operator.add, operator.add),
+    "sub": (operator.sub, operator.sub),
+    "mul": (operator.mul, operator.mul),
+    "div": (operator.truediv, _safe_div),
+    "pow": (math.pow, _safe_pow),
+    "maximum": (_maximum, _maximum),
+    "minimum": (_minimum, _minimum),
+    "gt": (_compare(operator.gt),) * 2,
+    "ge": (_compare(operator.ge),) * 2,
+    "lt": (_compare(operator.lt),) * 2,
+    "le": (_compare(operator.le),) * 2,
+    "eq": (_compare(operator.eq),) * 2,
+    "ne": (_compare(operator.ne),) * 2,
+}
+
+
+# Matrix products. Python 3.12 added math.sumprod (a fused, extended-precision dot product);
+# older Pythons sum the products. Both are kept so that tests can check them against each other.
+def dot_rows_portable(rows: Iterable[Sequence[float]], cols: Sequence[Sequence[float]]) -> Rows:
+    """Every row dotted with every column: `sum(map(mul, r, c))`."""
+    mul = operator.mul
+    return [[sum(map(mul, r, c)) for c in cols] for r in rows]
+
+
+if hasattr(math, "sumprod"):
+
+    def dot_rows_sumprod(rows: Iterable[Sequence[float]], cols: Sequence[Sequence[float]]) -> Rows:
+        """Every row dotted with every column, with `math.sumprod` (Python 3.12+)."""
+        sumprod = math.sumprod
+        return [[sumprod(r, c) for c in cols] for r in rows]
+
+    dot_rows = dot_rows_sumprod
+else:
+    dot_rows = dot_rows_portable
+
+
+def _has_nan(seq: Sequence[float]) -> bool:
+    total = sum(seq)  # nan when seq holds a nan (or both inf and -inf): one fast C pass
+    return total != total and any(x != x for x in seq)
+
+
+def _first_nan(seq: Sequence[float]) -> int:
+    return next(i for i, x in enumerate(seq) if x != x)
+
+
+def _max(seq: Sequence[float]) -> float:
+    return NAN if _has_nan(seq) else max(seq)
+
+
+def _min(seq: Sequence[float]) -> float:
+    return NAN if _has_nan(seq) else min(seq)
+
+
+def _argmax(seq: Sequence[float]) -> float:
+    if _has_nan(seq):
+        return float(_first_nan(seq))
+    return float(max(range(len(seq)), key=seq.__getitem__))
+
+
+def _argmin(seq: Sequence[float]) -> float:
+    if _has_nan(seq):
+        return float(_first_nan(seq))
+    return float(min(range(len(seq)), key=seq.__getitem__))
+
+
+def _reduce(a: Rows, dim: int | None, fn: Callable[[Sequence[float]], float]) -> Rows:
+    """fn over everything (1x1), down each column (dim=0, 1xN) or along each row (dim=1, Nx1)."""
+    if dim is None:
+        return [[fn(list(chain.from_iterable(a)))]]
+    if dim == 0:
+        return [list(map(fn, zip(*a)))]
+    return [[fn(row)] for row in a]
+
+
+class PythonKernels:
+    """The kernel contract (`match.backend.Kernels`) in plain Python; raw values are rows."""
+
+    name = "python"
+
+    def __repr__(self) -> str:
+        return "PythonKernels()"
+
+    # -- creation and conversion ------------------------------------------------------------
+    def from_rows(self, rows: Rows) -> Rows:
+        """The rows themselves: List2D validated (and copied) them already."""
+        return rows
+
+    def to_rows(self, a: Rows) -> Rows:
+        """A copy, so that the caller may change it freely."""
+        return [list(row) for row in a]
+
+    def shape(self, a: Rows) -> Shape:
+        """(nrow, ncol)."""
+        return len(a), len(a[0])
+
+    def full(self, nrow: int, ncol: int, value: float) -> Rows:
+        """An (nrow, ncol) matrix filled with value."""
+        return [[value] * ncol for _ in range(nrow)]
+
+    def copy(self, a: Rows) -> Rows:
+        """A copy sharing nothing with a."""
+        return [list(row) for row in a]
+
+    # -- elementwise ------------------------------------------------------------------------
+    def unary(self, name: str, a: Rows) -> Rows:
+        """UNARY[name] of every element."""
+        fast, safe = UNARY[name]
+        try:
+            return [list(map(fast, row)) for row in a]
+        except (ArithmeticError, ValueError):
+            return [list(map(safe, row)) for row in a]
+
+    def binary(self, name: str, a: Rows | float, b: Rows | float) -> Rows:
+        """BINARY[name] of the elements of a and b, broadcast."""
+        if name == "pow" and b == 0.5:  # numpy and torch take sqrt here: (-inf) ** 0.5 is nan
+            return self.unary("sqrt", a)  # type: ignore[arg-type]
+        fast, safe = BINARY[name]
+        try:
+            return _broadcast_map(fast, a, b)
+        except (ArithmeticError, ValueError):
+            return _broadcast_map(safe, a, b)
+
+    def where(self, cond: Rows, a: Rows, b: Rows) -> Rows:
+        """a where cond is non-zero, else b."""
+        return [[x if c else y for c, x, y in zip(*rows)] for rows in zip(cond, a, b)]
+
+    # -- matrix products --------------------------------------------------------------------
+    def matmul(self, a: Rows, b: Rows) -> Rows:
+        """a @ b: rows of a dotted with the columns of b.
+
+        The textbook version, three nested index loops, computes the same numbers about three
+        times slower in CPython, because every `a[i][k]` is a Python-level lookup:
+
+            out = [[0.0] * len(b[0]) for _ in a]
+            for i in range(len(a)):
+                for j in range(len(b[0])):
+                    for k in range(len(b)):
+                        out[i][j] += a[i][k] * b[k][j]
+        """
+        return dot_rows(a, list(zip(*b)))
+
+    def matmul_t(self, a: Rows, b: Rows) -> Rows:
+        """a @ b.T: rows of a dotted with rows of b, no transpose needed."""
+        return dot_rows(a, b)
+
+    def t_matmul(self, a: Rows, b: Rows) -> Rows:
+        """a.T @ b: columns of a dotted with columns of b."""
+        return dot_rows(zip(*a), list(zip(*b)))
+
+    # -- reductions -------------------------------------------------------------------------
+    def sum(self, a: Rows, dim: int | None) -> Rows:
+        """Sum over dim."""
+        return _reduce(a, dim, sum)
+
+    def max(self, a: Rows, dim: int | None) -> Rows:
+        """Largest over dim (nan wins)."""
+        return _reduce(a, dim, _max)
+
+    def min(self, a: Rows, dim: int | None) -> Rows:
+        """Smallest over dim (nan wins)."""
+        return _reduce(a, dim, _min)
+
+    def argmax(self, a: Rows, dim: int | None) -> Rows:
+        """Position of the first largest (or first nan) over dim."""
+        return _reduce(a, dim, _argmax)
+
+    def argmin(self, a: Rows, dim: int | None) -> Rows:
+        """Position of the first smallest (or first nan) over dim."""
+        return _reduce(a, dim, _argmin)
+
+    # -- shape ------------------------------------------------------------------------------
+    def transpose(self, a: Rows) -> Rows:
+        """Rows become columns."""
+        return [list(col) for col in zip(*a)]
+
+    def reshape(self, a: Rows, nrow: int, ncol: int) -> Rows:
+        """The elements in row-major order, cut into rows of ncol."""
+        flat = list(chain.from_iterable(a))
+        return [flat[i : i + ncol] for i in range(0, nrow * ncol, ncol)]
+
+    def broadcast_to(self, a: Rows, nrow: int, ncol: int) -> Rows:
+        """Dimensions of size 1 stretched to (nrow, ncol)."""
+        rows = a * nrow if len(a) == 1 else a
+        return [row * ncol if len(row) == 1 else list(row) for row in rows]
+
+    def take(self, a: Rows, rows: list[int], cols: slice) -> Rows:
+        """The given rows, and within them the column slice."""
+        return [a[i][cols] for i in rows]
+
+    def put(self, a: Rows, rows: list[int], cols: slice, value: Rows) -> Rows:
+        """A copy of a with value written at rows/cols."""
+        out = [list(row) for row in a]
+        for i, new in zip(rows, value):
+            out[i][cols] = new
+        return out
+
+    def index_add(self, nrow: int, ncol: int, rows: list[int], cols: slice, g: Rows) -> Rows:
+        """Zeros with g added at rows/cols; repeated rows add up."""
+        out = self.full(nrow, ncol, 0.0)
+        positions = range(ncol)[cols]
+        for i, grow in zip(rows, g):
+            row = out[i]
+            for j, v in zip(positions, grow):
+                row[j] += v
+        return out
+
+    def cat(self, parts: list[Rows], dim: int) -> Rows:
+        """Parts joined top to bottom (dim=0) or side by side (dim=1)."""
+        if dim == 0:
+            return [list(row) for part in parts for row in part]
+        return [list(chain.from_iterable(rows)) for rows in zip(*parts)]
+
+
+def _broadcast_map(fn: Scalar2, a: Rows | float, b: Rows | float) -> Rows:
+    """fn over pairs of elements, stretching a plain float, a single row or a single column."""
+    if not isinstance(b, list):
+        return [[fn(x, b) for x in row] for row in a]  # type: ignore[union-attr]
+    if not isinstance(a, list):
+        return [[fn(a, y) for y in row] for row in b]
+    if len(a) != len(b):  # one side is a single row: repeat it (the rows are only read)
+        a, b = (a * len(b), b) if len(a) == 1 else (a, b * len(a))
+    out = []
+    for ra, rb in zip(a, b):
+        if len(ra) == len(rb):
+            out.append(list(map(fn, ra, rb)))
+        elif len(ra) == 1:  # a single column on the left
+            x = ra[0]
+            out.append([fn(x, y) for y in rb])
+        else:  # a single column on the right
+            y = rb[0]
+            out.append([fn(x, y) for x in ra])
+    return out
