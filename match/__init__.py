@@ -5,9 +5,9 @@ and gradients), `nn` and `optim` (models, losses, optimizers). `accel` can move 
 numpy or cupy; nothing else changes.
 """
 
-from . import accel, nn, optim, viz
-from .function import Function, checkpoint, grad, value_and_grad
-from .gradcheck import GradcheckError, gradcheck
+from typing import Any
+
+from . import accel, nn, optim
 from .list2d import List2D, manual_seed
 from .matrix import (
     Matrix,
@@ -29,6 +29,8 @@ from .matrix import (
     zeros_like,
 )
 from .serialize import load, save
+from .tools.function import Function, checkpoint, grad, value_and_grad
+from .tools.gradcheck import GradcheckError, gradcheck
 
 __version__ = "0.1.0"
 
@@ -65,3 +67,13 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """`match.viz` is imported on first use: it needs subprocess and shutil, training does not."""
+    if name == "viz":
+        from .tools import viz
+
+        globals()["viz"] = viz  # later lookups find it without calling this again
+        return viz
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

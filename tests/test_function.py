@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 import match
-from match import List2D, Matrix, mat
-from match.function import Function, checkpoint, grad, value_and_grad
-from match.gradcheck import gradcheck
+from match import Function, List2D, Matrix, checkpoint, grad, gradcheck, mat, value_and_grad
 
 from .parity import assert_close
 

@@ -1,4 +1,4 @@
-"""match.nn.summary (match.summary.summary): layers, output shapes, parameter counts."""
+"""match.nn.summary (match.tools.summary.summary): layers, output shapes, parameter counts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 import match
 from match import Matrix, mat
-from match.summary import Summary, summary
+from match.tools.summary import Summary, summary
 
 
 class Tiny:

@@ -14,8 +14,8 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .list2d import List2D, rng
-from .matrix import Matrix, _result, enable_grad, graph_nodes, no_grad
+from ..list2d import List2D, rng
+from ..matrix import Matrix, _result, enable_grad, graph_nodes, no_grad
 
 # ---------------------------------------------------------------------------------------------
 # Function: the extension point

@@ -20,7 +20,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from .matrix import Matrix, graph_nodes
+from ..matrix import Matrix, graph_nodes
 
 INSTALL_HINT = (
     "install Graphviz (Debian/Ubuntu: sudo apt install graphviz; macOS: brew install graphviz; "

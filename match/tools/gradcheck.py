@@ -15,8 +15,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from .list2d import List2D
-from .matrix import Matrix, graph_nodes, no_grad
+from ..list2d import List2D
+from ..matrix import Matrix, graph_nodes, no_grad
 
 
 class GradcheckError(RuntimeError):

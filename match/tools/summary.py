@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from .list2d import List2D
-from .matrix import Matrix, no_grad
+from ..list2d import List2D
+from ..matrix import Matrix, no_grad
 
 
 class Summary(str):
