@@ -266,6 +266,10 @@ def test_checkpoint_gradcheck_and_errors() -> None:
     )
     with pytest.raises(TypeError, match="must return a Matrix"):
         checkpoint(lambda a: 3, mat(A))
+    with pytest.raises(TypeError, match=r"checkpoint: fn must be callable .*got 3 \(int\)"):
+        match.checkpoint(3)
+    with pytest.raises(TypeError, match=r"checkpoint: fn must be callable .*got 'a' \(str\)"):
+        checkpoint("a", mat(A))
 
 
 def test_checkpoint_detects_inputs_changed_in_place() -> None:

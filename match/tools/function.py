@@ -157,6 +157,11 @@ def checkpoint(fn: Callable[..., Matrix], *inputs: Any) -> Matrix:
     Matrices that `fn` uses must be passed in `inputs`, or be leaves (parameters); when `fn` is
     a Module its `parameters()` are found automatically. `fn` must return one Matrix.
     """
+    if not callable(fn):
+        raise TypeError(
+            f"checkpoint: fn must be callable (a function or a Module), "
+            f"got {fn!r:.40} ({type(fn).__name__})"
+        )
     matrices = [a for a in inputs if isinstance(a, Matrix)]
     params: list[Matrix] = []
     if hasattr(fn, "parameters") and callable(fn.parameters):
