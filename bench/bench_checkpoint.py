@@ -27,8 +27,7 @@ import tracemalloc
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import match  # noqa: E402
-from match import List2D, Matrix  # noqa: E402
-from match.function import checkpoint  # noqa: E402
+from match import List2D, Matrix, checkpoint  # noqa: E402
 
 
 def make_params(depth: int, width: int) -> list[tuple[Matrix, Matrix]]:

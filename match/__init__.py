@@ -7,14 +7,16 @@ to learn backpropagation), `matrix` (the operations, each a value plus a gradien
 the backend; nothing above List2D can tell which one runs.
 """
 
-from . import accel, nn, optim, viz
+from typing import Any
+
+from . import accel, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad, trace
 from .creation import eye, full, mat, ones, ones_like, rand, randn, zeros, zeros_like
-from .function import Function, checkpoint, grad, value_and_grad
-from .gradcheck import GradcheckError, gradcheck
 from .list2d import List2D, manual_seed
 from .matrix import Matrix, cat, maximum, minimum, where
 from .serialize import load, save
+from .tools.function import Function, checkpoint, grad, value_and_grad
+from .tools.gradcheck import GradcheckError, gradcheck
 
 __version__ = "0.1.0"
 
@@ -52,3 +54,13 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """`match.viz` is imported on first use: it needs subprocess and shutil, training does not."""
+    if name == "viz":
+        from .tools import viz
+
+        globals()["viz"] = viz  # later lookups find it without calling this again
+        return viz
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

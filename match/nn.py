@@ -1087,7 +1087,7 @@ utils = SimpleNamespace(clip_grad_norm_=clip_grad_norm_, clip_grad_value_=clip_g
 def summary(model: Module, input_shape: tuple[int, int]) -> str:
     """A table of the model's layers, output shapes and parameter counts for an input of
     input_shape (see `match.summary`)."""
-    from .summary import summary as _summary
+    from .tools.summary import summary as _summary
 
     return _summary(model, input_shape)
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 import match
-from match import List2D, Matrix, mat
-from match.function import Function, checkpoint, grad, value_and_grad
-from match.gradcheck import gradcheck
+from match import Function, List2D, Matrix, checkpoint, grad, gradcheck, mat, value_and_grad
 
 from .parity import assert_close
 
@@ -268,6 +266,10 @@ def test_checkpoint_gradcheck_and_errors() -> None:
     )
     with pytest.raises(TypeError, match="must return a Matrix"):
         checkpoint(lambda a: 3, mat(A))
+    with pytest.raises(TypeError, match=r"checkpoint: fn must be callable .*got 3 \(int\)"):
+        match.checkpoint(3)
+    with pytest.raises(TypeError, match=r"checkpoint: fn must be callable .*got 'a' \(str\)"):
+        checkpoint("a", mat(A))
 
 
 def test_checkpoint_detects_inputs_changed_in_place() -> None:

@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 import match
-from match import Matrix, mat
-from match.function import Function
-from match.gradcheck import GradcheckError, gradcheck
+from match import Function, GradcheckError, Matrix, gradcheck, mat
 
 # Fixed inputs away from kinks: no zeros (abs, relu, clamp), no ties (max, min, maximum).
 A = [[0.3, -1.2, 0.7], [1.5, -0.4, -0.9]]  # (2, 3), mixed signs
@@ -218,7 +216,7 @@ def _ops_in_source() -> set[str]:
 
 
 def _ops_exercised() -> set[str]:
-    from match.gradcheck import _ops
+    from match.tools.gradcheck import _ops
 
     seen: set[str] = set()
     for fn in UNARY.values():

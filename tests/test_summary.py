@@ -1,4 +1,4 @@
-"""match.nn.summary (match.summary.summary): layers, output shapes, parameter counts."""
+"""match.nn.summary (match.tools.summary.summary): layers, output shapes, parameter counts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 import match
 from match import Matrix, mat
-from match.summary import Summary, summary
+from match.tools.summary import Summary, summary
 
 
 class Tiny:
@@ -105,6 +105,30 @@ def test_summary_restores_on_error() -> None:
         summary(model, (2, 5))  # wrong number of features
     for _, module in model.named_modules():
         assert "forward" not in vars(module)
+
+
+@pytest.mark.parametrize(
+    ("shape", "error", "shown"),
+    [
+        ((2,), ValueError, "got (2,)"),
+        ((2, 4, 1), ValueError, "got (2, 4, 1)"),
+        ((0, 4), ValueError, "got (0, 4)"),
+        ([-1, 4], ValueError, "got [-1, 4]"),
+        ("ab", TypeError, "got 'ab' (str)"),
+        (None, TypeError, "got None (NoneType)"),
+        ((2.0, 4), TypeError, "got (2.0, 4) (tuple)"),
+        ((True, 4), TypeError, "got (True, 4) (tuple)"),
+    ],
+)
+def test_summary_bad_input_shape(shape, error, shown) -> None:
+    model = tiny_mlp()
+    start = "summary: input_shape must be (batch, features), two ints of at least 1, or a Matrix; "
+    for table in (summary, match.nn.summary):
+        with pytest.raises(error) as caught:
+            table(model, shape)
+        assert str(caught.value) == start + shown
+    for _, module in model.named_modules():
+        assert "forward" not in vars(module) and module.training
 
 
 def test_summary_with_example_input_and_frozen_params() -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +16,7 @@ from match import mat, viz
 
 A = [[0.3, -1.2, 0.7], [1.5, -0.4, -0.9]]
 B = [[-0.6, 0.8], [1.1, 0.2], [-1.3, 0.45]]
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def graph():
@@ -86,7 +91,8 @@ def test_tree_text() -> None:
     assert lines[1] == "└── (2, 2) <- add"
     assert any("x (2, 3) [constant]" in line for line in lines)
     assert any("w (3, 2) [parameter]" in line for line in lines)
-    assert any(line.endswith("<- relu (see above)") for line in lines)
+    assert any(line.endswith("<- relu #1") for line in lines)
+    assert any(line.endswith("<- relu (see above: #1)") for line in lines)
     assert sum("<- matmul" in line for line in lines) == 1
 
 
@@ -103,8 +109,92 @@ def test_deep_graph_does_not_recurse() -> None:
     y = x
     for _ in range(3000):
         y = y * 1.0
-    assert viz.tree(y).count("<- mul") == 3000
+    assert viz.tree(y, max_depth=None, max_lines=None).count("<- mul") == 3000
     assert viz.to_dot(y).count('label="mul"') == 3000
+
+
+def chain(n: int) -> match.Matrix:
+    y = mat([[1.0]])
+    for _ in range(n):
+        y = y * 1.0
+    return y
+
+
+def test_deep_chain_gives_a_small_tree() -> None:
+    text = viz.tree(chain(5000))
+    lines = text.splitlines()
+    assert len(text) < 30_000  # uncapped, the prefixes alone make about 100 MB
+    assert sum("<- mul" in line for line in lines) == 51  # the output and 50 levels below it
+    assert lines[-1].endswith("└── 1 [constant]")
+    assert sum("... (max_depth=50 reached; max_depth=None shows all)" in x for x in lines) == 1
+
+
+def test_tree_line_limit() -> None:
+    lines = viz.tree(chain(300), max_depth=None, max_lines=100).splitlines()
+    assert len(lines) == 101
+    assert lines[-1] == "... (max_lines=100 reached; max_lines=None shows all)"
+    assert viz.tree(chain(3), max_depth=0) == (
+        "(1, 1) <- mul\n└── ... (max_depth=0 reached; max_depth=None shows all)"
+    )
+
+
+def test_tree_prints_a_shared_subgraph_once() -> None:
+    x = mat([[1.0, -2.0]])
+    x.name = "x"
+    top = (x * 3.0).exp().tanh()  # shared by both sides of the diamond
+    y = (top.relu() + top.sigmoid()).sum()
+    assert viz.tree(y) == "\n".join(
+        [
+            "(1, 1) <- sum",
+            "└── (1, 2) <- add",
+            "    ├── (1, 2) <- relu",
+            "    │   └── (1, 2) <- tanh #1",
+            "    │       └── (1, 2) <- exp",
+            "    │           └── (1, 2) <- mul",
+            "    │               ├── x (1, 2) [parameter]",
+            "    │               └── 3 [constant]",
+            "    └── (1, 2) <- sigmoid",
+            "        └── (1, 2) <- tanh (see above: #1)",
+        ]
+    )
+    # a ladder of diamonds: 2**40 paths, drawn in 3 lines per level (mul, tanh, back-reference)
+    z = x
+    for _ in range(40):
+        z = z.tanh()
+        z = z * z
+    assert len(viz.tree(z, max_depth=None).splitlines()) == 3 * 40 + 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"max_depth": -1}, ValueError, "tree: max_depth must be at least 0, got -1"),
+        ({"max_lines": 0}, ValueError, "tree: max_lines must be at least 1, got 0"),
+        ({"max_lines": 2.5}, TypeError, "tree: max_lines must be an int or None, got float"),
+        ({"max_depth": True}, TypeError, "tree: max_depth must be an int or None, got bool"),
+    ],
+)
+def test_tree_limits_are_checked(kwargs, error, message) -> None:
+    with pytest.raises(error, match=re.escape(message)):
+        viz.tree(chain(2), **kwargs)
+
+
+def test_import_match_leaves_viz_for_later() -> None:
+    """`import match` does not load viz (nor subprocess and shutil, which viz needs)."""
+    code = (
+        "import sys, match; "
+        "print(sorted({'subprocess', 'shutil', 'match.tools.viz'} & set(sys.modules))); "
+        "match.viz.tree; print('match.tools.viz' in sys.modules)"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("MATCH_ACCEL", None)  # match's own imports, not numpy's
+    # -S: no site module, which may import shutil itself (through .pth files)
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["[]", "True"]
+    assert viz is match.viz is match.tools.viz
 
 
 def test_freed_graph_warns() -> None:

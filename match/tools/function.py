@@ -14,9 +14,9 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .autograd import enable_grad, graph_nodes, no_grad
-from .list2d import List2D, rng
-from .matrix import Matrix, _result
+from ..autograd import enable_grad, graph_nodes, no_grad
+from ..list2d import List2D, rng
+from ..matrix import Matrix, _result
 
 # ---------------------------------------------------------------------------------------------
 # Function: the extension point
@@ -158,6 +158,11 @@ def checkpoint(fn: Callable[..., Matrix], *inputs: Any) -> Matrix:
     Matrices that `fn` uses must be passed in `inputs`, or be leaves (parameters); when `fn` is
     a Module its `parameters()` are found automatically. `fn` must return one Matrix.
     """
+    if not callable(fn):
+        raise TypeError(
+            f"checkpoint: fn must be callable (a function or a Module), "
+            f"got {fn!r:.40} ({type(fn).__name__})"
+        )
     matrices = [a for a in inputs if isinstance(a, Matrix)]
     params: list[Matrix] = []
     if hasattr(fn, "parameters") and callable(fn.parameters):

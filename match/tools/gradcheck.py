@@ -15,9 +15,9 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from .autograd import graph_nodes, no_grad
-from .list2d import List2D
-from .matrix import Matrix
+from ..autograd import graph_nodes, no_grad
+from ..list2d import List2D
+from ..matrix import Matrix
 
 
 class GradcheckError(RuntimeError):

@@ -10,9 +10,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from .autograd import no_grad
-from .list2d import List2D
-from .matrix import Matrix
+from ..autograd import no_grad
+from ..list2d import List2D
+from ..matrix import Matrix
 
 
 class Summary(str):
@@ -53,6 +53,19 @@ def _unique(params: Any) -> list[Matrix]:
     return out
 
 
+def _check_input_shape(input_shape: Any) -> None:
+    """An example Matrix, or (batch, features): a tuple or list of two ints, each at least 1."""
+    if isinstance(input_shape, Matrix):
+        return
+    expected = "summary: input_shape must be (batch, features), two ints of at least 1, or a Matrix"
+    if not isinstance(input_shape, (tuple, list)) or not all(
+        isinstance(n, int) and not isinstance(n, bool) for n in input_shape
+    ):
+        raise TypeError(f"{expected}; got {input_shape!r:.60} ({type(input_shape).__name__})")
+    if len(input_shape) != 2 or min(input_shape) < 1:
+        raise ValueError(f"{expected}; got {input_shape!r:.60}")
+
+
 def _example(input_shape: Any) -> Matrix:
     """A fixed example input (its own random generator: the library's seed is not disturbed)."""
     if isinstance(input_shape, Matrix):
@@ -76,6 +89,7 @@ def summary(model: Any, input_shape: tuple[int, int] | Matrix) -> Summary:
     two rows. The result is a `str` (print it); it also has `total_params` and
     `trainable_params`.
     """
+    _check_input_shape(input_shape)
     modules = list(model.named_modules()) if hasattr(model, "named_modules") else [("", model)]
     depth = {id(model): 0}
     label: dict[int, str] = {}

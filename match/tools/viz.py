@@ -17,11 +17,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import warnings
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .autograd import graph_nodes
-from .matrix import Matrix
+from ..autograd import graph_nodes
+from ..matrix import Matrix
 
 INSTALL_HINT = (
     "install Graphviz (Debian/Ubuntu: sudo apt install graphviz; macOS: brew install graphviz; "
@@ -159,43 +160,79 @@ def render(matrix: Matrix, path: str | Path, format: str | None = None, **option
     return path
 
 
-def tree(matrix: Matrix, show_grad: bool = False, params: Any = None) -> str:
+def _cap(value: int | None, name: str, least: int) -> None:
+    """A size limit of `tree` is None (no limit) or an int of at least `least`."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"tree: {name} must be an int or None, got {type(value).__name__}")
+    if value < least:
+        raise ValueError(f"tree: {name} must be at least {least}, got {value}")
+
+
+def _tree_line(m: Matrix, root: Matrix, names: dict[int, str], show_grad: bool) -> str:
+    """'name (shape) <- op' for a result, 'name (shape) [kind]' for a leaf, then its grad."""
+    text = _describe(m, names)
+    if m._inputs:
+        text += f" <- {m.op}"
+    else:
+        text += f" [{_kind(m, root)}]" if m is not root else " [leaf]"
+    if show_grad and m._grad is not None:
+        text += f"  grad {_short(m._grad.tolist())}"
+    return text
+
+
+def tree(
+    matrix: Matrix,
+    show_grad: bool = False,
+    params: Any = None,
+    max_depth: int | None = 50,
+    max_lines: int | None = 1000,
+) -> str:
     """A plain-text tree of the graph, output first, for terminals and `print`.
 
     Each line is 'name (shape) <- op' for results of operations and 'name (shape) [parameter]'
-    or '[constant]' for leaves. A matrix used twice is expanded once and then marked
-    '(see above)'.
+    or '[constant]' for leaves. A result used more than once is drawn in full the first time,
+    tagged '#1', '#2', ..., and later as one line ending '(see above: #1)', so the text grows
+    with the number of matrices, not the number of paths through the graph.
+
+    Two limits keep the text small for deep or large graphs: a branch more than `max_depth`
+    levels (default 50) below the output ends in a line '... (max_depth=50 reached; ...)', and
+    after `max_lines` lines (default 1000) the text ends with '... (max_lines=1000 reached;
+    ...)'. None removes a limit.
     """
     _check(matrix, "tree")
+    _cap(max_depth, "max_depth", 0)
+    _cap(max_lines, "max_lines", 1)
     names = _names(params)
+    uses = Counter(id(child) for m in graph_nodes(matrix) for child in m._inputs)
+    tags: dict[int, str] = {}  # id -> '#k' for results used more than once, once drawn
     lines: list[str] = []
-    expanded: set[int] = set()
-    # stack of (matrix, prefix for this line, prefix for its children, is the root)
-    stack: list[tuple[Matrix, str, str]] = [(matrix, "", "")]
+    # a stack of (matrix or a marker line, prefix of this line, prefix of its children, depth)
+    stack: list[tuple[Matrix | str, str, str, int]] = [(matrix, "", "", 0)]
     while stack:
-        m, head, tail = stack.pop()
-        text = _describe(m, names)
-        if m._inputs:
-            text += f" <- {m.op}"
-        else:
-            text += f" [{_kind(m, matrix)}]" if m is not matrix else " [leaf]"
-        if show_grad and m._grad is not None:
-            text += f"  grad {_short(m._grad.tolist())}"
-        if m._inputs and id(m) in expanded:
-            lines.append(f"{head}{text} (see above)")
+        if max_lines is not None and len(lines) == max_lines:
+            lines.append(f"... (max_lines={max_lines} reached; max_lines=None shows all)")
+            break
+        m, head, tail, depth = stack.pop()
+        if isinstance(m, str):
+            lines.append(head + m)
             continue
-        lines.append(head + text)
-        expanded.add(id(m))
-        children = m._inputs
+        text = head + _tree_line(m, matrix, names, show_grad)
+        if id(m) in tags:
+            lines.append(f"{text} (see above: {tags[id(m)]})")
+            continue
+        if m._inputs and uses[id(m)] > 1 and depth != max_depth:
+            tags[id(m)] = f"#{len(tags) + 1}"
+            text += f" {tags[id(m)]}"
+        lines.append(text)
+        children: list[Matrix | str] = list(m._inputs)
+        if children and depth == max_depth:
+            children = [f"... (max_depth={max_depth} reached; max_depth=None shows all)"]
         for k in reversed(range(len(children))):
             last = k == len(children) - 1
-            stack.append(
-                (
-                    children[k],
-                    tail + ("└── " if last else "├── "),
-                    tail + ("    " if last else "│   "),
-                )
-            )
+            branch = ("└── ", "    ") if last else ("├── ", "│   ")
+            stack.append((children[k], tail + branch[0], tail + branch[1], depth + 1))
     return "\n".join(lines)
 
 
