@@ -37,13 +37,64 @@ __all__ = [
 
 def _like(rows: Any, p: Matrix, what: str) -> List2D:
     """A List2D on p's backend from saved rows, checked against p's shape."""
-    value = List2D.from_2d_list(rows.tolist() if isinstance(rows, List2D) else rows)
+    try:
+        value = List2D.from_2d_list(rows.tolist() if isinstance(rows, List2D) else rows)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise TypeError(f"load_state_dict: {what} is not a matrix of numbers ({e})") from None
     if value.shape != p.shape:
         raise ValueError(
             f"load_state_dict: {what} has shape {value.shape}, but its parameter "
             f"has shape {p.shape}"
         )
     return p.data.new_rows(value.tolist())
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _step_count(value: Any, what: str) -> float:
+    """A saved step count: a whole number >= 0 (stored as a float, as `step` makes it)."""
+    if not _is_number(value) or not 0 <= value < 2**53 or value != int(value):
+        raise ValueError(f"load_state_dict: {what} must be a whole number >= 0, got {value!r:.40}")
+    return float(value)
+
+
+def _hyperparameter(value: Any, like: Any, what: str) -> Any:
+    """A saved hyperparameter checked to be of the kind of `like`, the value it replaces: a flag,
+    a finite number >= 0, or a tuple of them (betas). Anything else is kept as saved."""
+    if isinstance(like, bool):
+        if not isinstance(value, bool):
+            raise TypeError(f"load_state_dict: {what} must be True or False, got {value!r:.40}")
+    elif _is_number(like):
+        if not _is_number(value):
+            raise TypeError(f"load_state_dict: {what} must be a number, got {value!r:.40}")
+        if not 0 <= value < math.inf:
+            raise ValueError(f"load_state_dict: {what} must be finite and >= 0, got {value}")
+    elif isinstance(like, tuple):
+        if not isinstance(value, (list, tuple)) or len(value) != len(like):
+            raise TypeError(
+                f"load_state_dict: {what} must be a list of {len(like)} numbers, got {value!r:.40}"
+            )
+        return tuple(
+            _hyperparameter(v, x, f"{what}[{i}]") for i, (v, x) in enumerate(zip(value, like))
+        )
+    return value
+
+
+def _buffers(saved: Any, p: Matrix, where: str) -> dict[str, Any]:
+    """A parameter's saved state, checked: 'step' a count, every other entry a buffer of p's
+    shape."""
+    if not isinstance(saved, dict):
+        raise TypeError(f"load_state_dict: the state of {where} must be a dict, got {saved!r:.40}")
+    return {
+        k: (
+            _step_count(v, f"state 'step' of {where}")
+            if k == "step"
+            else _like(v, p, f"state '{k}' of {where}")
+        )
+        for k, v in saved.items()
+    }
 
 
 class Optimizer:
@@ -151,43 +202,76 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore hyperparameters and state saved by `state_dict` (state keys may be ints or
-        the strings JSON makes of them). Checks everything before changing anything."""
+        the strings JSON makes of them).
+
+        Checks everything before changing anything: each hyperparameter against the kind of
+        the value it replaces (a flag, a finite number >= 0, betas in [0, 1)), each buffer
+        against its parameter's shape, and step counts as whole numbers >= 0. On a failure a
+        TypeError or ValueError names the group or parameter and the key, and the optimizer is
+        left as it was.
+        """
         if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
             raise ValueError("load_state_dict: expected a dict with 'state' and 'param_groups'")
-        saved_groups = state_dict["param_groups"]
+        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(saved_groups, list) or not isinstance(saved_state, dict):
+            raise TypeError(
+                "load_state_dict: 'param_groups' must be a list and 'state' a dict, got "
+                f"{type(saved_groups).__name__} and {type(saved_state).__name__}"
+            )
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
                 f"load_state_dict: the state dict has {len(saved_groups)} parameter "
                 f"groups, the optimizer has {len(self.param_groups)}"
             )
-        params = []
+        by_index: dict[int, Matrix] = {}
+        new_settings = []
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
-            if len(saved["params"]) != len(group["params"]):
+            ids = saved.get("params") if isinstance(saved, dict) else None
+            if not isinstance(ids, list) or not all(
+                isinstance(j, int) and not isinstance(j, bool) for j in ids
+            ):
+                raise TypeError(
+                    f"load_state_dict: group {i} must be a dict whose 'params' is a list of "
+                    f"parameter indices, got {saved!r:.60}"
+                )
+            if len(ids) != len(group["params"]):
                 raise ValueError(
-                    f"load_state_dict: group {i} has {len(saved['params'])} "
+                    f"load_state_dict: group {i} has {len(ids)} "
                     f"parameters in the state dict, {len(group['params'])} here"
                 )
-            params.extend(zip(saved["params"], group["params"]))
-        by_index = {int(i): p for i, p in params}
-        new_state = {}
-        for key, st in state_dict["state"].items():
-            i = int(key)
-            if i not in by_index:
-                raise ValueError(f"load_state_dict: state for parameter {i}, which no group has")
-            p = by_index[i]
-            new_state[id(p)] = {
-                k: (
-                    _like(v, p, f"state '{k}' of parameter {i}")
-                    if isinstance(v, (list, List2D))
-                    else v
+            by_index.update(zip(ids, group["params"]))
+            new_settings.append(self.__settings(saved, group, f"group {i}"))
+        if len(by_index) != sum(len(g["params"]) for g in self.param_groups):
+            raise ValueError("load_state_dict: a parameter index appears twice in 'params'")
+        new_state: dict[int, dict[str, Any]] = {}
+        for key, saved in saved_state.items():
+            i = int(key) if isinstance(key, str) and key.isascii() and key.isdecimal() else key
+            p = by_index.get(i) if isinstance(i, int) and not isinstance(i, bool) else None
+            if p is None:
+                raise ValueError(
+                    f"load_state_dict: state for parameter {key!r}, which no group has"
                 )
-                for k, v in st.items()
-            }
-        for saved, group in zip(saved_groups, self.param_groups):
-            for k, v in saved.items():
-                if k != "params":
-                    group[k] = tuple(v) if isinstance(group.get(k), tuple) else v
+            if id(p) in new_state:
+                raise ValueError(f"load_state_dict: the state of parameter {i} appears twice")
+            new_state[id(p)] = _buffers(saved, p, f"parameter {i}")
+        for settings, group in zip(new_settings, self.param_groups):
+            group.update(settings)
         self._state = new_state
+
+    def __settings(self, saved: dict[str, Any], group: dict[str, Any], where: str) -> dict:
+        """The hyperparameters of a saved group, each checked against the kind of the value it
+        replaces (see `_hyperparameter`); a scheduler's initial_lr is a number too."""
+        kinds = {"initial_lr": 0.0, **self.defaults, **group}
+        settings = {
+            k: _hyperparameter(v, kinds.get(k), f"{where} '{k}'")
+            for k, v in saved.items()
+            if k != "params"
+        }
+        if "betas" in self.defaults and not all(0 <= b < 1 for b in settings.get("betas", ())):
+            raise ValueError(
+                f"load_state_dict: {where} 'betas' must be in [0, 1), got {settings['betas']}"
+            )
+        return settings
 
     def __repr__(self) -> str:
         """Class name and each group's hyperparameters."""

@@ -9,9 +9,20 @@ The file is plain JSON (one matrix row per line), so `json.load` reads it too, a
 never runs code (unlike pickle). Floats are written with `repr`, so they come back exactly; nan
 and infinities are written as JSON's common extensions NaN and Infinity.
 
-`load` checks the file: a file that is not JSON (malformed or truncated), whose top level is not
-a dict or list, or that holds ragged nested lists (rows of different lengths), raises a
-ValueError naming the file.
+`load` treats every file as possibly hostile and raises a ValueError naming the file (and, inside
+it, the key path) for anything `save` would not have written:
+- not a regular file (a directory, a FIFO, a device such as /dev/zero, or a link to one); such a
+  path is never opened, so nothing blocks or reads for ever;
+- larger than `max_bytes` (default `MAX_BYTES`, 1 GiB; pass a larger value to raise it);
+- not UTF-8, not JSON (malformed or truncated), or a top level that is not a dict or list;
+- nested deeper than `MAX_DEPTH` (32) dicts and lists; Match's own files nest at most 6 (a
+  checkpoint dict holding an optimizer state dict), and the check runs before JSON parsing, so
+  a 100,000-deep `[[[...` file costs one scan instead of a RecursionError;
+- an integer or float that overflows a float (`1e400`, a 5,000-digit integer);
+- a dict with the same key twice; ragged matrices (rows of different lengths), lists mixing
+  rows with other values, or matrix entries that are not numbers.
+`save` refuses the same things (TypeError or ValueError naming the key path), so whatever it
+writes, `load` reads back.
 """
 
 from __future__ import annotations
@@ -19,40 +30,48 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+import stat
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .list2d import List2D
-from .matrix import Matrix
-
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "MAX_BYTES", "MAX_DEPTH"]
 
 PathLike = str | os.PathLike
 
+MAX_BYTES = 1 << 30  # load's default size cap (1 GiB); raise it with load(path, max_bytes=...)
+MAX_DEPTH = 32  # deepest nesting of dicts and lists that save writes and load reads
+_TOO_BIG = "is an integer too large for a float"
 
-def _plain(obj: Any, where: str) -> Any:
-    """obj as JSON-ready dicts, lists and scalars; TypeError naming where anything else is."""
-    if isinstance(obj, Matrix):
-        return obj.data.tolist()
-    if isinstance(obj, List2D):
-        return obj.tolist()
+
+def _plain(obj: Any, where: str, depth: int = 1) -> Any:
+    """obj as JSON-ready dicts, lists and scalars. TypeError naming where anything else is;
+    ValueError where dicts and lists nest deeper than MAX_DEPTH (a list holding itself, say)."""
     if obj is None or isinstance(obj, (bool, str, int, float)):
         return obj
-    if isinstance(obj, dict):
-        out = {}
-        for key, value in obj.items():
-            if isinstance(key, bool) or not isinstance(key, (str, int)):
-                raise TypeError(f"save: dict keys must be strings or ints, got {key!r} at {where}")
-            out[str(key)] = _plain(value, f"{where}[{key!r}]")
-        return out
+    if not isinstance(obj, (dict, list, tuple)):
+        if not hasattr(obj, "tolist"):  # List2D, Matrix, a torch tensor or a numpy array do
+            raise TypeError(
+                f"save: cannot store a {type(obj).__name__} (at {where}); only dicts, "
+                "lists, numbers, strings, booleans, None, List2D and Matrix are allowed"
+            )
+        return _plain(obj.tolist(), where, depth)
+    if depth > MAX_DEPTH:
+        raise ValueError(
+            f"save: {where} nests deeper than {MAX_DEPTH} levels, which load refuses "
+            "(does a list or dict hold itself?)"
+        )
     if isinstance(obj, (list, tuple)):
-        return [_plain(v, f"{where}[{i}]") for i, v in enumerate(obj)]
-    if hasattr(obj, "tolist"):  # a torch tensor or numpy array
-        return _plain(obj.tolist(), where)
-    raise TypeError(
-        f"save: cannot store a {type(obj).__name__} (at {where}); only dicts, "
-        "lists, numbers, strings, booleans, None, List2D and Matrix are allowed"
-    )
+        return [_plain(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(obj)]
+    out = {}
+    for key, value in obj.items():
+        if isinstance(key, bool) or not isinstance(key, (str, int)):
+            raise TypeError(f"save: dict keys must be strings or ints, got {key!r} at {where}")
+        if str(key) in out:
+            raise ValueError(f"save: {where} has two keys that both are '{key}' as strings")
+        out[str(key)] = _plain(value, f"{where}[{key!r}]", depth + 1)
+    return out
 
 
 def _scalar(value: Any) -> str:
@@ -81,55 +100,198 @@ def _dump(obj: Any, indent: int = 0) -> str:
 def save(obj: Any, path: PathLike) -> None:
     """Write obj (a state dict, or plain nested dicts/lists of numbers) to path as JSON.
 
-    The file is written to a temporary name first and then renamed, so an interrupted save
-    never leaves a half-written file under `path`.
+    Refuses (TypeError or ValueError naming the key path, before writing anything) what `load`
+    would refuse. The file is written to a temporary name first and then renamed, so an
+    interrupted save never leaves a half-written file under `path`.
     """
-    text = _dump(_plain(obj, "obj")) + "\n"
+    plain = _plain(obj, "obj")
+    found = _problem(plain)
+    if found is not None:
+        raise ValueError(f"save: {_where('obj', found)}, which load refuses")
+    text = _dump(plain) + "\n"
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
 
-def _check(obj: Any, where: str, path: PathLike) -> None:
-    """Reject ragged nested lists (and lists mixing rows with numbers)."""
+# -- loading ---------------------------------------------------------------------------------
+
+
+class _Refused:
+    """Stands in the parsed tree for a value that load refuses, so that the error can name
+    the key path that leads to it (the JSON parser's hooks cannot know it)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _float_overflows(n: int) -> bool:
+    try:
+        float(n)
+    except OverflowError:
+        return True
+    return False
+
+
+def _parse_int(digits: str) -> int | _Refused:
+    # more digits than any float-sized integer has: refuse before int() (slow, and capped by
+    # Python at 4,300 digits) ever sees them
+    if len(digits.lstrip("-")) > 310:
+        return _Refused(_TOO_BIG)
+    return int(digits)
+
+
+def _parse_float(text: str) -> float | _Refused:
+    value = float(text)
+    if math.isinf(value):  # the literals Infinity and -Infinity do not come through here
+        return _Refused(f"is {text:.40}, which overflows a float")
+    return value
+
+
+def _dict(pairs: list[tuple[str, Any]]) -> dict[str, Any] | _Refused:
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        twice = next(key for key, n in Counter(key for key, _ in pairs).items() if n > 1)
+        return _Refused(f"has the key {twice!r} more than once")
+    return obj
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _problem(obj: Any) -> tuple[list[Any], str] | None:
+    """The first thing in obj that Match's format does not allow, as (key path, what is
+    wrong), or None. The key path is built only on the way out, so a clean walk is cheap."""
+    if isinstance(obj, _Refused):
+        return [], obj.reason
+    if isinstance(obj, int) and not isinstance(obj, bool) and _float_overflows(obj):
+        return [], _TOO_BIG
     if isinstance(obj, dict):
-        for key, value in obj.items():
-            _check(value, f"{where}[{key!r}]", path)
+        items = obj.items()
     elif isinstance(obj, list):
-        lists = [v for v in obj if isinstance(v, list)]
-        if lists:
-            if len(lists) != len(obj):
-                raise ValueError(f"load: {path}: {where} mixes rows (lists) with other values")
-            widths = {len(v) for v in lists}
-            if len(widths) > 1:
+        rows = [v for v in obj if isinstance(v, list)]
+        if rows and len(rows) != len(obj):
+            return [], "mixes rows (lists) with other values"
+        if len({len(row) for row in rows}) > 1:
+            widths = sorted({len(row) for row in rows})
+            return [], f"is ragged: its rows have lengths {widths}"
+        for i, row in enumerate(rows):
+            for j, value in enumerate(row):
+                if not _is_number(value) and not isinstance(value, _Refused):
+                    return [i, j], f"is {value!r:.40}, not a number (a matrix holds only numbers)"
+        items = enumerate(obj)
+    else:
+        return None
+    for key, value in items:
+        found = _problem(value)
+        if found is not None:
+            return [key, *found[0]], found[1]
+    return None
+
+
+def _where(top: str, found: tuple[list[Any], str]) -> str:
+    keys, what = found
+    return top + "".join(f"[{key!r}]" for key in keys) + " " + what
+
+
+# A JSON string (whose brackets do not count) or a bracket.
+_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def _check_depth(text: str, path: PathLike) -> None:
+    """ValueError if dicts and lists nest deeper than MAX_DEPTH: one linear scan that stops at
+    the first bracket too deep, so that the recursive JSON parser never meets a bomb."""
+    depth = 0
+    for token in _STRING_OR_BRACKET.finditer(text):
+        bracket = text[token.start()]
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = text.count("\n", 0, token.start()) + 1
                 raise ValueError(
-                    f"load: {path}: {where} is ragged: its rows have lengths {sorted(widths)}"
+                    f"load: {path} nests dicts and lists deeper than {MAX_DEPTH} levels "
+                    f"(at line {line}); Match files nest a few levels"
                 )
-        for i, value in enumerate(obj):
-            _check(value, f"{where}[{i}]", path)
+        elif bracket in "]}":
+            depth -= 1
 
 
-def load(path: PathLike) -> Any:
+_KINDS = {
+    stat.S_IFDIR: "a directory",
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def _check_regular(info: os.stat_result, path: PathLike, max_bytes: int) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        kind = _KINDS.get(stat.S_IFMT(info.st_mode), "a special file")
+        raise ValueError(f"load: {path} is {kind}, not a regular file")
+    if info.st_size > max_bytes:
+        raise ValueError(_too_large(path, max_bytes))
+
+
+def _too_large(path: PathLike, max_bytes: int) -> str:
+    return (
+        f"load: {path} is larger than max_bytes={max_bytes:,} bytes; "
+        "pass a larger max_bytes to load it"
+    )
+
+
+def _read(path: PathLike, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most max_bytes. The path is checked before it is
+    opened, so a FIFO is never opened (nothing blocks) and a device never read (nothing is
+    endless); and checked again once open, and read with the cap, in case it changed between."""
+    _check_regular(os.stat(path), path, max_bytes)
+    # O_NONBLOCK: had the path become a FIFO after the check, opening it still returns at once
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as f:
+        _check_regular(os.fstat(fd), path, max_bytes)
+        chunks, size = [], 0
+        while chunk := f.read(1 << 20):
+            size += len(chunk)
+            if size > max_bytes:
+                raise ValueError(_too_large(path, max_bytes))
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def load(path: PathLike, *, max_bytes: int = MAX_BYTES) -> Any:
     """Read what `save` wrote (plain dicts, lists and numbers; nothing is executed).
 
-    Raises FileNotFoundError for a missing file and ValueError, naming the file, for one that
-    is not valid JSON (malformed or truncated), not a dict or list at the top, or ragged.
+    Raises FileNotFoundError for a missing file, and ValueError naming the file (and the key
+    path inside it) for anything `save` would not have written: see the module docstring.
+    max_bytes caps the file's size (default 1 GiB); Python's objects take several times the
+    file's size in memory.
     """
-    raw = Path(path).read_bytes()
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int):
+        raise TypeError(f"load: max_bytes must be an int, got {type(max_bytes).__name__}")
+    if max_bytes < 1:
+        raise ValueError(f"load: max_bytes must be at least 1, got {max_bytes}")
+    raw = _read(path, max_bytes)
     try:
         text = raw.decode("utf-8")
-        obj = json.loads(text)
     except UnicodeDecodeError as e:
         raise ValueError(f"load: {path} is not a Match JSON file (not UTF-8 text: {e})") from None
+    _check_depth(text, path)
+    try:
+        obj = json.loads(
+            text, parse_int=_parse_int, parse_float=_parse_float, object_pairs_hook=_dict
+        )
     except json.JSONDecodeError as e:
         raise ValueError(
             f"load: {path} is not valid JSON (malformed or truncated?): {e.msg} at "
             f"line {e.lineno}, column {e.colno}"
         ) from None
+    found = _problem(obj)
+    if found is not None:
+        raise ValueError(f"load: {path}: {_where('top level', found)}")
     if not isinstance(obj, (dict, list)):
         raise ValueError(
             f"load: {path} holds a {type(obj).__name__}, expected a dict or list (a state dict)"
         )
-    _check(obj, "top level", path)
     return obj

@@ -131,3 +131,63 @@ def test_saved_state_dict_loads_into_torch(tmp_path: Path) -> None:
     expected = tmodel(torch.tensor(x, dtype=torch.float64)).tolist()
     got = model(match.mat(x)).tolist()
     assert all(abs(a[0] - b[0]) < 1e-12 for a, b in zip(got, expected))
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(tmp_path: Path) -> None:
+    obj = {"name": "[" * 1000 + '"{' * 10, "w": [[1.0]]}
+    save(obj, tmp_path / "s.json")
+    assert load(tmp_path / "s.json") == obj
+
+
+def test_max_bytes_raises_the_cap_and_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    save({"w": [[1.0, 2.0]]}, path)
+    size = path.stat().st_size
+    assert load(path, max_bytes=size) == {"w": [[1.0, 2.0]]}
+    with pytest.raises(ValueError, match=f"m.json is larger than max_bytes={size - 1}"):
+        load(path, max_bytes=size - 1)
+    with pytest.raises(TypeError, match="max_bytes must be an int"):
+        load(path, max_bytes=1.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_bytes must be at least 1"):
+        load(path, max_bytes=0)
+    assert match.serialize.MAX_BYTES == 1 << 30
+
+
+@pytest.mark.parametrize(
+    "obj,error,message",
+    [
+        ({"w": [[1.0, 2.0], [3.0]]}, ValueError, r"obj\['w'\] is ragged.*load refuses"),
+        ({"w": [[1.0], 2.0]}, ValueError, "mixes rows"),
+        ({"w": [["a"]]}, ValueError, r"obj\['w'\]\[0\]\[0\] is 'a', not a number"),
+        ({"step": 10**400}, ValueError, r"obj\['step'\] is an integer too large"),
+        ({1: 1.0, "1": 2.0}, ValueError, "two keys that both are '1'"),
+    ],
+)
+def test_save_refuses_what_load_would_refuse(
+    tmp_path: Path, obj: object, error: type, message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        save(obj, tmp_path / "bad.json")
+    assert not (tmp_path / "bad.json").exists()
+
+
+def test_save_refuses_a_list_that_holds_itself(tmp_path: Path) -> None:
+    loop: list = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="deeper than 32 levels.*hold itself"):
+        save({"loop": loop}, tmp_path / "bad.json")
+
+
+def test_a_checkpoint_round_trips_with_its_special_values(tmp_path: Path) -> None:
+    match.manual_seed(0)
+    model = nn.Linear(2, 2)
+    opt = match.optim.Adam(model.parameters())
+    model(match.randn(3, 2)).sum().backward()
+    opt.step()
+    ckpt = {"model": model.state_dict(), "optimizer": opt.state_dict(), "big": 10**300}
+    ckpt["extremes"] = [[1e308, -5e-324, math.inf, -0.0]]
+    save(ckpt, tmp_path / "ckpt.json")
+    loaded = load(tmp_path / "ckpt.json")
+    assert loaded["big"] == 10**300 and loaded["extremes"] == [[1e308, -5e-324, math.inf, -0.0]]
+    assert loaded["model"] == model.state_dict()
+    opt.load_state_dict(loaded["optimizer"])
