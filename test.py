@@ -134,6 +134,7 @@ class TestElementwise(unittest.TestCase):
         ops = [
             ("exp", x),
             ("log", xp),
+            ("log1p", xp),
             ("sqrt", xp),
             ("abs", x),
             ("tanh", x),

@@ -85,6 +85,7 @@ UNARY = {
 POSITIVE = {
     "log": lambda a: a.log(),
     "sqrt": lambda a: a.sqrt(),
+    "log1p": lambda a: a.log1p(),
     "pow_fraction": lambda a: a**1.5,
     "pow_negative": lambda a: a**-2.0,
     "rdiv_number": lambda a: 3.0 / a,

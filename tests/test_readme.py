@@ -63,3 +63,26 @@ def test_code_blocks_run(tmp_path: Path) -> None:
                 exec(compile(block, "README.md", "exec"), namespace)
     finally:
         os.chdir(cwd)
+
+
+def test_the_list_of_operations_matches_the_code() -> None:
+    """Every public Matrix method and every function of `match` is named in the README."""
+    import match
+    from match.matrix import Matrix
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## What there is") : text.index("## Train a digit reader")]
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", section))
+    methods = {
+        name
+        for name in dir(Matrix)
+        if not name.startswith("_") and name not in {"data", "grad", "name", "op", "vals"}
+    }
+    not_ops = {"requires_grad", "requires_grad_", "is_leaf", "zero_grad", "detach", "to_backend"}
+    not_ops |= {"backward", "shape", "nrow", "ncol", "T"}
+    missing = sorted(name for name in methods - not_ops if name not in words)
+    assert not missing, f"README 'What there is' does not mention Matrix.{missing}"
+    ops = {"cat", "maximum", "minimum", "where", "mat", "zeros", "ones", "full", "randn", "rand"}
+    ops |= {"eye", "zeros_like", "ones_like", "manual_seed"}
+    assert ops <= set(match.__all__)
+    assert not sorted(ops - words)
