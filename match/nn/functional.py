@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .list2d import List2D
-from .matrix import Matrix, _result
+from ..list2d import List2D
+from ..matrix import Matrix, _result
 
 REDUCTIONS = ("mean", "sum", "none")
 
