@@ -174,7 +174,7 @@ def test_inputs_are_not_changed() -> None:
     assert a._grad is None
 
 
-# -- losses (match.functional, where present) ----------------------------------------------------
+# -- losses (match.nn.functional, where present) -------------------------------------------------
 
 PROB = [[0.2, 0.7, 0.4], [0.9, 0.35, 0.6]]  # in (0, 1)
 TARGET01 = [[0.0, 1.0, 1.0], [1.0, 0.0, 0.3]]
@@ -197,9 +197,9 @@ LOSSES = {
 
 @pytest.mark.parametrize("name", sorted(LOSSES))
 def test_losses(name: str) -> None:
-    functional = pytest.importorskip("match.functional")
+    functional = pytest.importorskip("match.nn.functional")
     if not hasattr(functional, name.removesuffix("_sum")):
-        pytest.skip(f"match.functional has no {name}")
+        pytest.skip(f"match.nn.functional has no {name}")
     assert gradcheck(lambda a: LOSSES[name](functional, a), m(A), raise_exception=True)
 
 
@@ -210,7 +210,7 @@ def _ops_in_source() -> set[str]:
     """Op names given to _result(...) as literals in the library, plus the computed ones."""
     names = {"max", "min", "maximum", "minimum"}  # _result(op, ...) with op computed
     root = Path(match.__file__).parent
-    for path in (root / "matrix.py", root / "functional.py"):
+    for path in (root / "matrix.py", root / "nn" / "functional.py"):
         if path.exists():
             names |= set(re.findall(r'_result\(\s*"(\w+)"', path.read_text()))
     return names
@@ -230,7 +230,7 @@ def _ops_exercised() -> set[str]:
         seen |= set(_ops(fn(m(A), m(other))))
     seen |= set(_ops(m(A) @ m(SQ))) | set(_ops(m(A).linear(m(W), m(BIAS))))
     try:
-        import match.functional as functional
+        import match.nn.functional as functional
     except ImportError:
         return seen
     for name, fn in LOSSES.items():

@@ -349,11 +349,6 @@ MODEL_CASES = [
         ValueError,
         "weight",
         id="10**400",
-        marks=pytest.mark.xfail(
-            reason="nn._rows_for lets List2D.from_2d_list's OverflowError through "
-            "(the model is left unchanged); reported for the lead, nn.py is not this change's",
-            raises=OverflowError,
-        ),
     ),
 ]
 

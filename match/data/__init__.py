@@ -493,23 +493,13 @@ def one_hot(labels: Sequence[int], num_classes: int | None = None) -> list[list[
         A list of rows of floats (1.0 at the label's position, 0.0 elsewhere).
 
     Raises:
+        TypeError: if a label is not an int.
         ValueError: if a label is negative or not below ``num_classes``.
     """
+    from ..nn.functional import one_hot as _one_hot  # lazy: no match import at load
+
     labels = list(labels)
-    for label in labels:
-        if isinstance(label, bool) or not isinstance(label, int):
-            raise TypeError(f"labels must be ints, got {label!r}")
-    if num_classes is None:
-        num_classes = max(labels) + 1 if labels else 0
-    _check_int("num_classes", num_classes, 0)
-    rows = []
-    for label in labels:
-        if not 0 <= label < num_classes:
-            raise ValueError(f"label {label} is outside 0 .. {num_classes - 1}")
-        row = [0.0] * num_classes
-        row[label] = 1.0
-        rows.append(row)
-    return rows
+    return _one_hot(labels, -1 if num_classes is None else num_classes).tolist() if labels else []
 
 
 # --------------------------------------------------------------------------------------

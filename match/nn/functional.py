@@ -1,12 +1,11 @@
-"""Loss functions and other stateless pieces of `match.nn`, written with Matrix operations.
+"""The stateless half of `match.nn`, as `torch.nn.functional`: the losses and `one_hot`.
 
-`match.nn.functional` is this module (like `torch.nn.functional`): the loss classes in `match.nn`
-(`MSELoss`, `CrossEntropyLoss`, ...) are thin wrappers around the functions here. Every loss takes
+The loss Modules (`nn.MSELoss`, `nn.CrossEntropyLoss`, ...) only hold their settings and call
+these functions, so each loss's math is written once. Every loss takes
 `reduction='mean' | 'sum' | 'none'` as torch does; 'none' keeps the elementwise shape for the
 regression and binary losses, and gives an (N, 1) column of per-sample losses for the
-classification losses.
-
-Shapes are 2D: rows are examples, columns are features (or classes).
+classification losses. Targets, weights and masks are constants: they are put on the input's
+backend and get no gradient.
 """
 
 from __future__ import annotations
@@ -14,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .list2d import List2D
-from .matrix import Matrix, _result
+from ..list2d import List2D
+from ..matrix import Matrix, _result
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -30,6 +29,11 @@ def constant(rows: list[list[float]], like: List2D) -> List2D:
     return like.new_rows(rows)
 
 
+def _on_backend_of(data: List2D, like: List2D) -> List2D:
+    """data, or a copy of it on like's backend when it is elsewhere (constants follow the input)."""
+    return data if data.kernels is like.kernels else constant(data.tolist(), like)
+
+
 def as_matrix(x: Any, what: str, like: Matrix | None = None) -> Matrix:
     """A Matrix from a Matrix (returned as is), a List2D or nested lists (constants, no grad)."""
     if isinstance(x, Matrix):
@@ -38,9 +42,9 @@ def as_matrix(x: Any, what: str, like: Matrix | None = None) -> Matrix:
         return Matrix(x, requires_grad=False)
     if isinstance(x, (list, tuple)):
         data = List2D.from_2d_list(x)
-        if like is not None and data.kernels is not like.data.kernels:
-            data = constant(data.tolist(), like.data)
-        return Matrix(data, requires_grad=False)
+        return Matrix(
+            data if like is None else _on_backend_of(data, like.data), requires_grad=False
+        )
     raise TypeError(f"{what}: expected a Matrix, List2D or nested lists, got {type(x).__name__}")
 
 
@@ -66,6 +70,24 @@ def _same_shape(input: Matrix, target: Matrix, who: str) -> None:
         )
 
 
+def _index_column(indices: Any, what: str, who: str) -> Sequence[Any]:
+    """The entries of a list (of numbers, or of 1-element lists) or of an (N, 1) Matrix/List2D;
+    `what` names the argument in the errors."""
+    if isinstance(indices, (Matrix, List2D)):
+        if indices.shape[1] != 1:
+            raise ValueError(
+                f"{who}: {what} must be an (N, 1) matrix of class indices, got shape "
+                f"{indices.shape}"
+            )
+        return [row[0] for row in indices.tolist()]
+    if isinstance(indices, (list, tuple)):
+        return [v[0] if isinstance(v, (list, tuple)) and len(v) == 1 else v for v in indices]
+    raise TypeError(
+        f"{who}: {what} must be a list of class indices or an (N, 1) Matrix, got "
+        f"{type(indices).__name__}"
+    )
+
+
 def class_indices(
     target: Any, n: int, num_classes: int, who: str, ignore_index: int | None = None
 ) -> list[int]:
@@ -73,19 +95,7 @@ def class_indices(
 
     A value outside [0, num_classes) (other than `ignore_index`) raises an IndexError naming it.
     """
-    if isinstance(target, (Matrix, List2D)):
-        if target.shape[1] != 1:
-            raise ValueError(
-                f"{who}: class-index targets must be an (N, 1) matrix, got shape {target.shape}"
-            )
-        values: Sequence[Any] = [row[0] for row in target.tolist()]
-    elif isinstance(target, (list, tuple)):
-        values = [v[0] if isinstance(v, (list, tuple)) and len(v) == 1 else v for v in target]
-    else:
-        raise TypeError(
-            f"{who}: target must be a list of class indices or an (N, 1) Matrix, got "
-            f"{type(target).__name__}"
-        )
+    values = _index_column(target, "target", who)
     if len(values) != n:
         raise ValueError(
             f"{who}: expected {n} targets (one per row of the input), got {len(values)}"
@@ -133,8 +143,7 @@ def _elementwise_weight(weight: Any, shape: tuple[int, int], like: List2D, who: 
         w = constant([[float(v) for v in weight]], like)
     else:
         w = constant(List2D.from_2d_list(weight).tolist(), like)
-    if w.kernels is not like.kernels:
-        w = constant(w.tolist(), like)
+    w = _on_backend_of(w, like)
     for a, b in zip(w.shape, shape):
         if a not in (1, b):
             raise ValueError(f"{who}: weight of shape {w.shape} does not broadcast to {shape}")
@@ -259,13 +268,33 @@ def binary_cross_entropy_with_logits(
 # ---------------------------------------------------------------------------------------------
 
 
-def _one_hot(indices: list[int], num_classes: int, like: List2D) -> List2D:
-    """(N, C) 0/1 mask with a 1 at each row's class (all zeros for an ignored row)."""
-    rows = [[0.0] * num_classes for _ in indices]
-    for row, i in zip(rows, indices):
-        if 0 <= i < num_classes:
-            row[i] = 1.0
-    return constant(rows, like)
+def one_hot(indices: Any, num_classes: int = -1) -> Matrix:
+    """torch.nn.functional.one_hot in 2D: row i is 0.0 everywhere but 1.0 at column indices[i].
+
+    `indices` holds N class indices: a list of ints, or an (N, 1) Matrix or List2D of whole
+    numbers. num_classes=-1 means max(indices) + 1. The result is an (N, num_classes) Matrix of
+    floats (torch gives ints; Match has only floats) that tracks no gradient.
+    """
+    values = _index_column(indices, "indices", "one_hot")
+    in_matrix = isinstance(indices, (Matrix, List2D))  # whose entries are floats
+    for v in values:
+        if isinstance(v, bool) or not (isinstance(v, int) or in_matrix and float(v).is_integer()):
+            raise TypeError(f"one_hot: indices must be ints, got {v!r}")
+    idx = [int(v) for v in values]
+    if not idx:
+        raise ValueError("one_hot: indices is empty")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int):
+        raise TypeError(f"one_hot: num_classes must be an int, got {type(num_classes).__name__}")
+    if num_classes == -1:
+        num_classes = max(max(idx) + 1, 1)
+    elif num_classes < 1:
+        raise ValueError(f"one_hot: num_classes must be -1 or at least 1, got {num_classes}")
+    rows = [[0.0] * num_classes for _ in idx]
+    for row, i in zip(rows, idx):
+        if not 0 <= i < num_classes:
+            raise ValueError(f"one_hot: label {i} is outside 0 .. {num_classes - 1}")
+        row[i] = 1.0
+    return Matrix(List2D.from_2d_list(rows), requires_grad=False)
 
 
 def nll_loss(
@@ -281,7 +310,12 @@ def nll_loss(
     _check_reduction(reduction, "nll_loss")
     n, c = input.shape
     idx = class_indices(target, n, c, "nll_loss", ignore_index)
-    mask = _one_hot(idx, c, input.data)
+    counted = [0 <= i < c for i in idx]  # False only where the target is ignore_index
+    mask = _on_backend_of(
+        one_hot([i if k else 0 for i, k in zip(idx, counted)], c).data, input.data
+    )
+    if not all(counted):  # an ignored row adds nothing to the loss or to the mean's divisor
+        mask = mask * constant([[float(k)] for k in counted], input.data)
     if weight is not None:
         mask = mask * _weight_row(weight, c, input.data, "nll_loss")
     per_row = -(input * mask).sum(1)  # (N, 1): -w_y * logp_y, 0 for ignored rows
@@ -339,9 +373,7 @@ def _cross_entropy_probabilities(
 ) -> Matrix:
     """Cross entropy against (N, C) class probabilities: -sum_c w_c p_c logp_c per row."""
     n, c = logp.shape
-    p = target.data if isinstance(target, Matrix) else target
-    if p.kernels is not logp.data.kernels:
-        p = constant(p.tolist(), logp.data)
+    p = _on_backend_of(target.data if isinstance(target, Matrix) else target, logp.data)
     if label_smoothing:
         p = p * (1.0 - label_smoothing) + label_smoothing / c
     if weight is not None:
@@ -361,4 +393,5 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "nll_loss",
     "cross_entropy",
+    "one_hot",
 ]

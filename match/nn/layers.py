@@ -1,0 +1,344 @@
+"""The feed-forward layers: Linear, the activations, Dropout, Embedding and the normalisations.
+
+Each has torch.nn's constructor arguments, defaults, initialisation and parameter names, so that
+a state dict moves between Match and torch (reshape the (1, n) biases to torch's (n,)). Rows are
+examples and columns are features throughout.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..creation import zeros
+from ..list2d import List2D, rng
+from ..matrix import Matrix
+from . import init
+from .functional import as_matrix, class_indices, constant
+from .module import Module
+
+
+def _input(x: Any, who: str) -> Matrix:
+    """A Matrix input; a List2D or nested lists become a constant Matrix."""
+    return x if isinstance(x, Matrix) else as_matrix(x, who)
+
+
+class Linear(Module):
+    """y = x W^T + b, with weight (out_features, in_features) and bias (1, out_features).
+
+    Initialised as torch does (kaiming_uniform with a=sqrt(5)): weight and bias both from
+    uniform(-1/sqrt(in_features), 1/sqrt(in_features)). `W` and `b` are aliases of `weight` and
+    `bias` (the original Match names).
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
+        """Create the weight (and bias) with torch's default initialisation."""
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        bound = 1.0 / math.sqrt(in_features)
+        self.weight = init.uniform_(zeros(out_features, in_features), -bound, bound)
+        self.bias: Matrix | None = (
+            init.uniform_(zeros(1, out_features), -bound, bound) if bias else None
+        )
+
+    @property
+    def W(self) -> Matrix:
+        """Alias of `weight` (out_features, in_features)."""
+        return self.weight
+
+    @W.setter
+    def W(self, value: Matrix) -> None:
+        self.weight = value
+
+    @property
+    def b(self) -> Matrix | None:
+        """Alias of `bias` (1, out_features)."""
+        return self.bias
+
+    @b.setter
+    def b(self, value: Matrix | None) -> None:
+        self.bias = value
+
+    def forward(self, x: Matrix) -> Matrix:
+        """x (N, in_features) -> (N, out_features), with the fused `x.linear(weight, bias)`."""
+        x = _input(x, "Linear")
+        if x.ncol != self.in_features:
+            raise ValueError(
+                f"Linear: expected {self.in_features} input features, got input of shape {x.shape}"
+            )
+        return x.linear(self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        """Sizes and bias flag."""
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class ReLU(Module):
+    """max(x, 0), elementwise."""
+
+    def forward(self, x: Matrix) -> Matrix:
+        """relu(x)."""
+        return x.relu()
+
+
+class LeakyReLU(Module):
+    """x where x > 0, else negative_slope * x."""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        """Slope for negative inputs (torch's default 0.01)."""
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, x: Matrix) -> Matrix:
+        """leaky_relu(x)."""
+        return x.leaky_relu(self.negative_slope)
+
+    def extra_repr(self) -> str:
+        """The slope."""
+        return f"negative_slope={self.negative_slope}"
+
+
+class Sigmoid(Module):
+    """1 / (1 + e^-x), elementwise."""
+
+    def forward(self, x: Matrix) -> Matrix:
+        """sigmoid(x)."""
+        return x.sigmoid()
+
+
+class Tanh(Module):
+    """Hyperbolic tangent, elementwise."""
+
+    def forward(self, x: Matrix) -> Matrix:
+        """tanh(x)."""
+        return x.tanh()
+
+
+class _AlongDim(Module):
+    """A layer that works along one dim (dim=None means 1, torch's choice for 2D input)."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        """dim=1: along each row; dim=0: along each column."""
+        super().__init__()
+        self.dim = dim
+
+    def extra_repr(self) -> str:
+        """The dim."""
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
+    """exp(x) / sum(exp(x)) along dim (dim=None means 1, torch's choice for 2D input)."""
+
+    def forward(self, x: Matrix) -> Matrix:
+        """softmax(x, dim)."""
+        return x.softmax(1 if self.dim is None else self.dim)
+
+
+class LogSoftmax(_AlongDim):
+    """log(softmax(x)) along dim, computed stably (dim=None means 1)."""
+
+    def forward(self, x: Matrix) -> Matrix:
+        """log_softmax(x, dim)."""
+        return x.log_softmax(1 if self.dim is None else self.dim)
+
+
+class Dropout(Module):
+    """In training, zero each element with probability p and scale the rest by 1 / (1 - p);
+    in eval mode, the identity. The mask comes from `match.list2d.rng()`, so `manual_seed`
+    makes it repeat."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        """p: the probability of zeroing an element (`inplace` is accepted for torch's sake;
+        Match always returns a new matrix)."""
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p must be between 0 and 1, got {p}")
+        self.p = p
+        self.inplace = inplace
+
+    def forward(self, x: Matrix) -> Matrix:
+        """x * mask / (1 - p) in training, x in eval mode."""
+        if not self.training or self.p == 0.0:
+            return x
+        if self.p == 1.0:
+            return x * 0.0
+        keep, scale, draw = 1.0 - self.p, 1.0 / (1.0 - self.p), rng().random
+        rows = [[scale if draw() < keep else 0.0 for _ in range(x.ncol)] for _ in range(x.nrow)]
+        return x * constant(rows, x.data)
+
+    def extra_repr(self) -> str:
+        """p and inplace, as torch prints them."""
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Embedding(Module):
+    """A lookup table: index i gives row i of weight (num_embeddings, embedding_dim), which
+    starts as N(0, 1) as in torch. Input: a list of ints or an (N, 1) Matrix of indices;
+    output: (N, embedding_dim). Built on the gather op `weight[list]`, so repeated indices add
+    their gradients."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int) -> None:
+        """Create the table."""
+        super().__init__()
+        self.num_embeddings = num_embeddings
+        self.embedding_dim = embedding_dim
+        self.weight = init.normal_(zeros(num_embeddings, embedding_dim))
+
+    def forward(self, indices: Any) -> Matrix:
+        """The rows of weight picked by indices."""
+        idx = class_indices(indices, len(indices), self.num_embeddings, "Embedding")
+        return self.weight[idx]
+
+    def extra_repr(self) -> str:
+        """Sizes."""
+        return f"{self.num_embeddings}, {self.embedding_dim}"
+
+
+def _features(shape: Any, who: str) -> int:
+    if isinstance(shape, (list, tuple)):
+        if len(shape) != 1:
+            raise ValueError(
+                f"{who}: only the last dimension can be normalised in 2D, got {tuple(shape)}"
+            )
+        shape = shape[0]
+    return int(shape)
+
+
+class LayerNorm(Module):
+    """Normalise each row to mean 0 and variance 1 (biased variance, eps added), then scale and
+    shift by weight and bias, both (1, features), starting at 1 and 0."""
+
+    def __init__(
+        self,
+        normalized_shape: int | tuple[int],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+    ) -> None:
+        """normalized_shape: the number of features (columns)."""
+        super().__init__()
+        self.normalized_shape = (_features(normalized_shape, "LayerNorm"),)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        n = self.normalized_shape[0]
+        self.weight = Matrix(List2D.ones(1, n)) if elementwise_affine else None
+        self.bias = Matrix(List2D.zeros(1, n)) if elementwise_affine and bias else None
+
+    def forward(self, x: Matrix) -> Matrix:
+        """(x - mean) / sqrt(var + eps) * weight + bias, per row."""
+        if x.ncol != self.normalized_shape[0]:
+            raise ValueError(
+                f"LayerNorm: expected {self.normalized_shape[0]} features, got "
+                f"input of shape {x.shape}"
+            )
+        centred = x - x.mean(1)
+        y = centred / ((centred * centred).mean(1) + self.eps).sqrt()
+        if self.weight is not None:
+            y = y * self.weight
+        if self.bias is not None:
+            y = y + self.bias
+        return y
+
+    def extra_repr(self) -> str:
+        """Shape, eps, affine flag."""
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, "
+            f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
+        )
+
+
+class BatchNorm1d(Module):
+    """Normalise each column over the batch, then scale and shift by weight and bias (1, F).
+
+    In training it uses the batch mean and biased variance, and updates the buffers
+    running_mean and running_var (the unbiased variance) with
+    `running = (1 - momentum) * running + momentum * batch` (momentum=None: a cumulative
+    average); in eval mode it uses the running statistics. Buffers: running_mean (1, F),
+    running_var (1, F), num_batches_tracked (1, 1), as in torch's state dict.
+    """
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        *,
+        bias: bool = True,
+    ) -> None:
+        """Create weight 1, bias 0 (bias=False: none), running_mean 0, running_var 1."""
+        super().__init__()
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        self.weight = Matrix(List2D.ones(1, num_features)) if affine else None
+        self.bias = Matrix(List2D.zeros(1, num_features)) if affine and bias else None
+        tracking = track_running_stats
+        self.register_buffer("running_mean", List2D.zeros(1, num_features) if tracking else None)
+        self.register_buffer("running_var", List2D.ones(1, num_features) if tracking else None)
+        self.register_buffer("num_batches_tracked", List2D.zeros(1, 1) if tracking else None)
+
+    def forward(self, x: Matrix) -> Matrix:
+        """Normalise x (N, num_features) per column."""
+        if x.ncol != self.num_features:
+            raise ValueError(
+                f"BatchNorm1d: expected {self.num_features} features, got input of shape {x.shape}"
+            )
+        if self.training or not self.track_running_stats:
+            n = x.nrow
+            if self.training and n < 2:
+                raise ValueError(
+                    f"BatchNorm1d: expected more than 1 value per channel when "
+                    f"training, got input of shape {x.shape}"
+                )
+            mean = x.mean(0)
+            centred = x - mean
+            var = (centred * centred).mean(0)
+            y = centred / (var + self.eps).sqrt()
+            if self.training and self.track_running_stats:
+                self.num_batches_tracked = self.num_batches_tracked + 1.0
+                f = (
+                    1.0 / self.num_batches_tracked.item()
+                    if self.momentum is None
+                    else self.momentum
+                )
+                self.running_mean = f * mean.data + (1.0 - f) * self.running_mean
+                self.running_var = f * (var.data * (n / (n - 1))) + (1.0 - f) * self.running_var
+        else:
+            y = (x - self.running_mean) / (self.running_var + self.eps).sqrt()
+        if self.weight is not None:
+            y = y * self.weight
+        if self.bias is not None:
+            y = y + self.bias
+        return y
+
+    def extra_repr(self) -> str:
+        """Settings."""
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None or not self.affine}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+__all__ = [
+    "BatchNorm1d",
+    "Dropout",
+    "Embedding",
+    "LayerNorm",
+    "LeakyReLU",
+    "Linear",
+    "LogSoftmax",
+    "ReLU",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+]
