@@ -353,21 +353,24 @@ class TestGraphSemantics(unittest.TestCase):
         self.assertFalse(a.detach().requires_grad)
         self.assertIs(a.detach().data, a.data)
 
-    def test_grad_starts_at_zero_and_accumulates(self) -> None:
+    def test_grad_starts_as_none_and_accumulates(self) -> None:
         x = match.mat([[1.0, 2.0]])
-        self.assertEqual(x.grad.tolist(), [[0.0, 0.0]])
+        self.assertIsNone(x.grad)  # as in torch: None until a backward writes it
+        self.assertIsNone(x.grad)  # reading it changed nothing
         (x * 3).sum().backward()
         (x * 3).sum().backward()
         self.assertEqual(x.grad.tolist(), [[6.0, 6.0]])
-        x.zero_grad()
+        x.zero_grad(set_to_none=False)
         self.assertEqual(x.grad.tolist(), [[0.0, 0.0]])
+        x.zero_grad()
+        self.assertIsNone(x.grad)
 
     def test_constants_get_no_gradient(self) -> None:
         x = match.mat([[1.0, 2.0]])
         c = match.mat([[3.0, 4.0]], requires_grad=False)
         (x * c).sum().backward()
         self.assertEqual(x.grad.tolist(), [[3.0, 4.0]])
-        self.assertEqual(c.grad.tolist(), [[0.0, 0.0]])
+        self.assertIsNone(c.grad)
 
     def test_intermediate_gradients(self) -> None:
         x = match.mat([[1.0, -2.0]])

@@ -160,9 +160,10 @@ class Node:
         return out
 
     @property
-    def grad(self) -> List2D:
-        """d(output)/d(self) after backward; zeros (not stored) before. Leaves accumulate."""
-        return self._grad if self._grad is not None else self.data.new_full(*self.data.shape, 0.0)
+    def grad(self) -> List2D | None:
+        """d(output)/d(self), written by backward; None until then (as in torch). Leaves
+        accumulate it over backward calls; reading it never changes anything."""
+        return self._grad
 
     @grad.setter
     def grad(self, value: List2D | None) -> None:
@@ -185,9 +186,13 @@ class Node:
         """True for matrices made by constructors (or detach), False for results of ops."""
         return not self._inputs and not self._freed
 
-    def zero_grad(self) -> None:
-        """Forget the gradient (reading `.grad` then gives zeros)."""
-        self._grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradient, so that `.grad` is None until the next backward writes it; with
+        `set_to_none=False`, set an existing gradient to zeros in place instead."""
+        if set_to_none or self._grad is None:
+            self._grad = None
+        else:
+            self._grad.zeros_()
 
     def _accumulate(self, g: List2D) -> None:
         """Add g to this node's gradient, first summing it over any dimension that broadcasting

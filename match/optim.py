@@ -153,11 +153,12 @@ class Optimizer:
         by_id = {id(p): p for g in self.param_groups for p in g["params"]}
         return {by_id[k]: v for k, v in self._state.items() if k in by_id}
 
-    def zero_grad(self) -> None:
-        """Reset the gradient of every parameter (to None, like torch's set_to_none=True)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradient of every parameter: to None (the default, as in torch), or to
+        zeros in place with `set_to_none=False`."""
         for group in self.param_groups:
             for p in group["params"]:
-                p.zero_grad()
+                p.zero_grad(set_to_none)
 
     def step(self) -> None:
         """Update every parameter that has a gradient (those with none are skipped, as in

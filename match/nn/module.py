@@ -224,10 +224,11 @@ class Module:
         """Set evaluation mode: the same as `train(False)`."""
         return self.train(False)
 
-    def zero_grad(self) -> None:
-        """Reset every parameter's gradient."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient: to None (the default, as in torch), or to zeros
+        in place with `set_to_none=False`."""
         for p in self.parameters():
-            p.zero_grad()
+            p.zero_grad(set_to_none)
 
     def to_backend(self, name: str | None = None) -> Module:
         """Move every parameter (and buffer) to another backend in place; see `match.accel`.

@@ -267,7 +267,8 @@ def value_and_grad(
             finally:
                 for node, g in others:
                     node._grad = g
-        grads = tuple(leaf.grad for leaf in leaves)
+        # as in JAX, an argument the result does not depend on has a zero gradient
+        grads = tuple(leaf.grad or leaf.data.new_full(*leaf.shape, 0.0) for leaf in leaves)
         return out.item(), (grads[0] if isinstance(argnums, int) else grads)
 
     return wrapper

@@ -89,7 +89,7 @@ def gradcheck(
     ops = _ops(out)  # before backward frees the graph
     if scalar.requires_grad:
         scalar.backward()
-    analytic = [leaf.grad.tolist() for leaf in leaves]
+    analytic = [(leaf.grad or leaf.data.new_full(*leaf.shape, 0.0)).tolist() for leaf in leaves]
 
     # numeric: two forward passes per element
     def f(rows: dict[int, list[list[float]]]) -> float:
