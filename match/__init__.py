@@ -11,9 +11,22 @@ from typing import Any
 
 from . import accel, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad, trace
-from .creation import eye, full, mat, ones, ones_like, rand, randn, zeros, zeros_like
+from .creation import (
+    arange,
+    eye,
+    full,
+    mat,
+    multinomial,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
 from .list2d import List2D, manual_seed
-from .matrix import Matrix, cat, maximum, minimum, where
+from .matrix import Matrix, cat, maximum, minimum, stack, tril, triu, where
 from .serialize import load, save
 from .tools.function import Function, checkpoint, grad, value_and_grad
 from .tools.gradcheck import GradcheckError, gradcheck
@@ -26,6 +39,7 @@ __all__ = [
     "List2D",
     "Matrix",
     "accel",
+    "arange",
     "cat",
     "checkpoint",
     "enable_grad",
@@ -39,6 +53,7 @@ __all__ = [
     "mat",
     "maximum",
     "minimum",
+    "multinomial",
     "nn",
     "no_grad",
     "ones",
@@ -47,7 +62,11 @@ __all__ = [
     "rand",
     "randn",
     "save",
+    "stack",
+    "tensor",
     "trace",
+    "tril",
+    "triu",
     "value_and_grad",
     "viz",
     "where",

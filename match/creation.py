@@ -6,20 +6,12 @@ Each returns a Matrix that tracks gradients unless `requires_grad=False`, on the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
-from .list2d import List2D, Number
-from .matrix import Matrix
-
-
-def _size(args: tuple[Any, ...], op: str) -> tuple[int, int]:
-    """Accept f(n, m) and f((n, m))."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        args = tuple(args[0])
-    if len(args) != 2:
-        raise TypeError(f"{op}: expected two sizes (nrow, ncol), got {args!r:.60}")
-    return args[0], args[1]
+from .list2d import List2D, Number, check_number, rng, size_args
+from .matrix import Matrix, positions
 
 
 def mat(values: Sequence[Sequence[Number]], requires_grad: bool = True) -> Matrix:
@@ -31,6 +23,63 @@ def mat(values: Sequence[Sequence[Number]], requires_grad: bool = True) -> Matri
     return Matrix(List2D.from_2d_list(values, "mat"), requires_grad=requires_grad)
 
 
+tensor = mat  # torch's name, for code ported from PyTorch
+
+
+def arange(start: Number, end: Number | None = None, step: Number = 1) -> Matrix:
+    """The row [start, start + step, ...] up to, not including, end, as a (1, n) matrix;
+    `arange(5)` is 0 .. 4. With int arguments `tolist()` gives ints, as torch."""
+    if end is None:
+        start, end = 0, start
+    start, end, step = (
+        check_number(v, "arange", what)
+        for v, what in ((start, "start"), (end, "end"), (step, "step"))
+    )
+    if step == 0 or not all(map(math.isfinite, (start, end, step))):
+        raise ValueError(f"arange: need finite start, end and a non-zero step, got {step}")
+    count = max(0, math.ceil((end - start) / step))
+    if count == 0:
+        raise ValueError(f"arange: the range [{start}, {end}) with step {step} is empty")
+    row = List2D.from_2d_list([[start + i * step for i in range(count)]], "arange")
+    whole = all(float(v).is_integer() for v in (start, step))
+    return positions(row) if whole else Matrix(row, requires_grad=False)
+
+
+def multinomial(probs: Matrix, num_samples: int, replacement: bool = False) -> Matrix:
+    """num_samples category positions per row of `probs` (non-negative weights, need not sum to
+    1), drawn with Match's generator (see `manual_seed`); without replacement a category is
+    drawn at most once per row. Returns an (nrow, num_samples) matrix of positions."""
+    if not isinstance(probs, Matrix):
+        raise TypeError(f"multinomial: probs must be a Matrix, got {type(probs).__name__}")
+    if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples < 1:
+        raise ValueError(f"multinomial: num_samples must be a positive int, got {num_samples!r}")
+    rows = probs.tolist()
+    if not replacement and num_samples > probs.ncol:
+        raise ValueError(
+            f"multinomial: cannot draw {num_samples} samples without replacement from "
+            f"{probs.ncol} categories"
+        )
+    for row in rows:
+        if not all(math.isfinite(p) and p >= 0 for p in row) or sum(row) <= 0:
+            raise ValueError(
+                "multinomial: each row of probs must be finite, non-negative weights with a "
+                f"positive sum, got {row!r:.80}"
+            )
+    choices = rng().choices
+    samples = []
+    for row in rows:
+        weights, drawn = list(row), []
+        for _ in range(num_samples):
+            pick = choices(range(len(weights)), weights)[0]
+            drawn.append(float(pick))
+            if not replacement:
+                weights[pick] = 0.0  # drawn once: never again in this row
+                if sum(weights) <= 0 and len(drawn) < num_samples:
+                    raise ValueError("multinomial: fewer non-zero weights than num_samples")
+        samples.append(drawn)
+    return positions(probs.data.new_rows(samples))
+
+
 def full(*args: Any, fill_value: Number = 0.0, requires_grad: bool = True) -> Matrix:
     """An (nrow, ncol) Matrix filled with one value: `full(2, 3, 7.0)`, `full((2, 3), 7.0)` (as
     torch) or `full(2, 3, fill_value=7.0)`."""
@@ -40,28 +89,28 @@ def full(*args: Any, fill_value: Number = 0.0, requires_grad: bool = True) -> Ma
         raise TypeError(f"full: expected a size and a fill value, got {args!r:.60}")
     if rest:
         fill_value = rest[0]
-    nrow, ncol = _size(size, "full")
+    nrow, ncol = size_args(size, "full")
     return Matrix(List2D.full(nrow, ncol, fill_value, "full"), requires_grad=requires_grad)
 
 
 def zeros(*size: Any, requires_grad: bool = True) -> Matrix:
     """An (nrow, ncol) Matrix of zeros."""
-    return Matrix(List2D.full(*_size(size, "zeros"), 0.0, "zeros"), requires_grad=requires_grad)
+    return Matrix(List2D.full(*size_args(size, "zeros"), 0.0, "zeros"), requires_grad=requires_grad)
 
 
 def ones(*size: Any, requires_grad: bool = True) -> Matrix:
     """An (nrow, ncol) Matrix of ones."""
-    return Matrix(List2D.full(*_size(size, "ones"), 1.0, "ones"), requires_grad=requires_grad)
+    return Matrix(List2D.full(*size_args(size, "ones"), 1.0, "ones"), requires_grad=requires_grad)
 
 
 def randn(*size: Any, requires_grad: bool = True) -> Matrix:
     """Samples of the standard normal distribution (repeatable after `manual_seed`)."""
-    return Matrix(List2D.randn(*_size(size, "randn")), requires_grad=requires_grad)
+    return Matrix(List2D.randn(*size_args(size, "randn")), requires_grad=requires_grad)
 
 
 def rand(*size: Any, requires_grad: bool = True) -> Matrix:
     """Samples of the uniform distribution on [0, 1) (repeatable after `manual_seed`)."""
-    return Matrix(List2D.rand(*_size(size, "rand")), requires_grad=requires_grad)
+    return Matrix(List2D.rand(*size_args(size, "rand")), requires_grad=requires_grad)
 
 
 def eye(n: int, requires_grad: bool = True) -> Matrix:

@@ -89,6 +89,15 @@ def check_size(nrow: Any, ncol: Any, op: str) -> None:
             raise ValueError(f"{op}: sizes must be at least 1, got ({nrow}, {ncol})")
 
 
+def size_args(args: tuple[Any, ...], op: str) -> tuple[Any, Any]:
+    """Two sizes given as f(n, m) or f((n, m)), as torch accepts both."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    if len(args) != 2:
+        raise TypeError(f"{op}: expected two sizes (nrow, ncol), got {args!r:.60}")
+    return args[0], args[1]
+
+
 def check_number(value: Any, op: str, what: str = "value") -> float:
     """A real number as a float, or a TypeError naming op."""
     if not _is_number(value):
@@ -396,6 +405,26 @@ class List2D:
     def ones_(self) -> List2D:
         """Set every element to 1.0, in place."""
         return self.fill_(1.0)
+
+    def normal_(self, mean: Number = 0.0, std: Number = 1.0) -> List2D:
+        """Fill with samples of N(mean, std^2), in place, row by row (see `manual_seed`)."""
+        mean, std = check_number(mean, "normal_", "mean"), check_number(std, "normal_", "std")
+        if std < 0:
+            raise ValueError(f"normal_: std must be at least 0, got {std}")
+        gauss = _rng.gauss
+        rows = [[gauss(mean, std) for _ in range(self.ncol)] for _ in range(self.nrow)]
+        self.__replace(self.kernels.from_rows(rows))
+        return self
+
+    def uniform_(self, low: Number = 0.0, high: Number = 1.0) -> List2D:
+        """Fill with samples of the uniform distribution on [low, high), in place, row by row."""
+        low, high = check_number(low, "uniform_", "low"), check_number(high, "uniform_", "high")
+        if low > high:
+            raise ValueError(f"uniform_: low must not exceed high, got {low} > {high}")
+        uniform = _rng.uniform
+        rows = [[uniform(low, high) for _ in range(self.ncol)] for _ in range(self.nrow)]
+        self.__replace(self.kernels.from_rows(rows))
+        return self
 
     def copy_(self, src: List2D) -> List2D:
         """Copy src's values (same shape) into this List2D, in place."""

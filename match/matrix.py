@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .autograd import Node
+from .autograd import Node, is_grad_enabled
 from .list2d import (
     INF,
     List2D,
@@ -33,6 +33,7 @@ from .list2d import (
     cumulative,
     format_rows,
     normalize_key,
+    size_args,
 )
 
 
@@ -45,6 +46,7 @@ class Matrix(Node):
     """
 
     __array_ufunc__ = None  # numpy scalars on the left defer to Matrix: np.float64(2) * m works
+    _integer = False  # True for positions (argmax, arange, multinomial): tolist gives ints
 
     def __init__(
         self,
@@ -82,8 +84,27 @@ class Matrix(Node):
         return self.data.nrow
 
     def item(self) -> float:
-        """The value of a 1x1 Matrix as a Python float."""
-        return self.data.item()
+        """The value of a 1x1 Matrix as a Python float (an int for positions, as torch)."""
+        value = self.data.item()
+        return int(value) if self._integer else value
+
+    def numel(self) -> int:
+        """The number of elements, nrow * ncol."""
+        return self.data.nrow * self.data.ncol
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape (nrow, ncol), or its size along dim."""
+        return self.shape if dim is None else self.shape[check_dim(dim, "size", False)]
+
+    def dim(self) -> int:
+        """Always 2: Match's matrices are 2D."""
+        return 2
+
+    def float(self) -> Matrix:
+        """Match computes in float64 only: self, or a float copy of a matrix of positions."""
+        return Matrix(self.data, requires_grad=False) if self._integer else self
+
+    double = float
 
     def __bool__(self) -> bool:
         """Truth of a 1x1 matrix; larger ones are ambiguous (as in torch) and raise."""
@@ -106,9 +127,10 @@ class Matrix(Node):
             raise TypeError(f"index: only an integer-valued 1x1 Matrix is an index, got {value}")
         return int(value)
 
-    def tolist(self) -> list[list[float]]:
-        """The values as plain nested Python lists."""
-        return self.data.tolist()
+    def tolist(self) -> list[list[Any]]:
+        """The values as plain nested Python lists (of ints for positions, as torch)."""
+        rows = self.data.tolist()
+        return [[int(x) for x in row] for row in rows] if self._integer else rows
 
     def __repr__(self) -> str:
         extra = f", op={self.op}" if self.op else ""
@@ -126,6 +148,35 @@ class Matrix(Node):
         if not self.is_leaf:
             raise RuntimeError(f"requires_grad_: only leaf matrices can change it ({self.op})")
         self.requires_grad = bool(requires_grad)
+        return self
+
+    # -- in place: only where no graph is recorded (autograd records no in-place changes) ----
+    def __in_place(self, op: str) -> List2D:
+        if self.requires_grad and is_grad_enabled():
+            raise RuntimeError(
+                f"{op}: a matrix that requires grad cannot be changed in place while gradients "
+                "are recorded; use `with match.no_grad():` (as for parameter updates)"
+            )
+        return self.data
+
+    def fill_(self, value: Number) -> Matrix:
+        """Set every element to value, in place."""
+        self.__in_place("fill_").fill_(value)
+        return self
+
+    def zero_(self) -> Matrix:
+        """Set every element to 0, in place."""
+        self.__in_place("zero_").fill_(0.0)
+        return self
+
+    def normal_(self, mean: Number = 0.0, std: Number = 1.0) -> Matrix:
+        """Fill with samples of N(mean, std^2), in place (see `match.manual_seed`)."""
+        self.__in_place("normal_").normal_(mean, std)
+        return self
+
+    def uniform_(self, a: Number = 0.0, b: Number = 1.0) -> Matrix:
+        """Fill with samples of the uniform distribution on [a, b), in place."""
+        self.__in_place("uniform_").uniform_(a, b)
         return self
 
     def to_backend(self, name: str | None = None) -> Matrix:
@@ -362,9 +413,9 @@ class Matrix(Node):
 
         return _result("cos", x.cos(), (self,), backward, saved=(x,))
 
-    def sum(self, dim: int | None = None) -> Matrix:
+    def sum(self, dim: int | None = None, keepdim: bool = True) -> Matrix:
         """Sum of all elements (1x1), down each column (dim=0, 1xN) or along each row (dim=1,
-        Nx1)."""
+        Nx1). Results stay 2D, so `keepdim` is accepted for torch's sake and changes nothing."""
 
         def backward(g: List2D) -> None:
             # d(sum x)/dx_i = 1: every element gets the gradient of its sum
@@ -372,12 +423,12 @@ class Matrix(Node):
 
         return _result("sum", self.data.sum(dim), (self,), backward)
 
-    def max(self, dim: int | None = None) -> Matrix:
+    def max(self, dim: int | None = None, keepdim: bool = True) -> Matrix:
         """Largest element overall or over dim. Ties: the full max shares the gradient evenly
         among the tied elements; max over dim gives it to the first one (both as torch)."""
         return self.__extreme("max", check_dim(dim, "max"))
 
-    def min(self, dim: int | None = None) -> Matrix:
+    def min(self, dim: int | None = None, keepdim: bool = True) -> Matrix:
         """Smallest element overall or over dim (ties as for max)."""
         return self.__extreme("min", check_dim(dim, "min"))
 
@@ -422,8 +473,10 @@ class Matrix(Node):
 
         return _result("log_softmax", out, (self,), backward, saved=(out,))
 
-    def reshape(self, nrow: int, ncol: int) -> Matrix:
-        """The same values in a new shape (row-major order); one size may be -1."""
+    def reshape(self, *shape: Any) -> Matrix:
+        """The same values in a new shape (row-major order): `reshape(n, m)` or `reshape((n, m))`;
+        one size may be -1."""
+        nrow, ncol = size_args(shape, "reshape")
 
         def backward(g: List2D) -> None:
             # reshaping moves values without changing them: reshape the gradient back
@@ -468,11 +521,11 @@ class Matrix(Node):
     def __rpow__(self, lhs: Number) -> Matrix:
         return self._operand(lhs, "pow") ** self
 
-    def mean(self, dim: int | None = None) -> Matrix:
+    def mean(self, dim: int | None = None, keepdim: bool = True) -> Matrix:
         """Mean over all elements or over dim (as for sum)."""
         return self.sum(dim) / self.data.count(check_dim(dim, "mean"))
 
-    def var(self, dim: int | None = None, correction: int = 1) -> Matrix:
+    def var(self, dim: int | None = None, correction: int = 1, keepdim: bool = True) -> Matrix:
         """Variance over all elements or over dim: sum((x - mean)^2) / (n - correction).
         correction=1 (the default) is unbiased; n - correction <= 0 gives nan, as in torch."""
         dim = check_dim(dim, "var")
@@ -505,13 +558,70 @@ class Matrix(Node):
         smooth = scaled.clamp(max=threshold).exp().log1p() / beta
         return where(scaled > threshold, self, smooth)
 
-    def argmax(self, dim: int | None = None) -> Matrix:
-        """Position of the largest element as a float (flat when dim is None); no gradient."""
-        return Matrix(self.data.argmax(dim), requires_grad=False)
+    def argmax(self, dim: int | None = None, keepdim: bool = True) -> Matrix:
+        """Position of the largest element (flat when dim is None); `tolist()` gives ints."""
+        return positions(self.data.argmax(dim))
 
-    def argmin(self, dim: int | None = None) -> Matrix:
-        """Position of the smallest element as a float (flat when dim is None); no gradient."""
-        return Matrix(self.data.argmin(dim), requires_grad=False)
+    def argmin(self, dim: int | None = None, keepdim: bool = True) -> Matrix:
+        """Position of the smallest element (flat when dim is None); `tolist()` gives ints."""
+        return positions(self.data.argmin(dim))
+
+    def clone(self) -> Matrix:
+        """A copy that stays in the graph (x * 1 copies every value, -0.0 and nan included)."""
+        return self * 1.0
+
+    def view(self, *shape: Any) -> Matrix:
+        """The same as reshape: `m.view(3, 2)` or `m.view((3, 2))`."""
+        return self.reshape(*shape)
+
+    def flatten(self) -> Matrix:
+        """All elements in one row, (1, nrow * ncol), in row-major order."""
+        return self.reshape(1, -1)
+
+    def masked_fill(self, mask: Matrix | List2D, value: Number) -> Matrix:
+        """value where mask is non-zero (a comparison result or a 0/1 matrix), else self."""
+        return where(mask, _number(value, "masked_fill", "value"), self)
+
+    def where(self, condition: Matrix | List2D, other: Matrix | Number) -> Matrix:
+        """self where condition is non-zero, else other (torch's `x.where(condition, y)`)."""
+        return where(condition, self, other)
+
+    def tril(self, diagonal: int = 0) -> Matrix:
+        """The lower triangle: zeros above the given diagonal (0 is the main one)."""
+        return where(self.__triangle(diagonal, "tril"), self, 0.0)
+
+    def triu(self, diagonal: int = 0) -> Matrix:
+        """The upper triangle: zeros below the given diagonal (0 is the main one)."""
+        return where(1.0 - self.__triangle(diagonal - 1, "triu"), self, 0.0)
+
+    def __triangle(self, diagonal: int, op: str) -> List2D:
+        """1.0 where column - row <= diagonal: a column of row numbers against a row of column
+        numbers, compared with broadcasting (no Python loop over the elements)."""
+        if not isinstance(diagonal, int) or isinstance(diagonal, bool):
+            raise TypeError(f"{op}: diagonal must be an int, got {type(diagonal).__name__}")
+        rows = self.data.new_rows([[float(i + diagonal)] for i in range(self.nrow)])
+        cols = self.data.new_rows([[float(j) for j in range(self.ncol)]])
+        return cols <= rows
+
+    def gather(self, dim: int, index: Any) -> Matrix:
+        """out[i][j] = self[index[i][j]][j] (dim=0) or self[i][index[i][j]] (dim=1), as
+        torch.gather. Composed: each column of positions becomes a one-hot mask (one broadcast
+        comparison), and summing `where(mask, self, 0)` picks the elements (where, not a product
+        with the mask, so that an inf elsewhere in the row cannot turn the sum into nan)."""
+        dim = check_dim(dim, "gather", allow_none=False)
+        if dim == 0:
+            return self.T.gather(1, _index_rows(index, "gather").T).T
+        index = _index_rows(index, "gather")
+        nrow, ncol = index.shape
+        if nrow > self.nrow or any(not 0 <= i < self.ncol for row in index.tolist() for i in row):
+            raise IndexError(
+                f"gather: index of shape {index.shape} with values outside 0 .. {self.ncol - 1}, "
+                f"or more rows than the input's {self.shape}"
+            )
+        source = self if nrow == self.nrow else self[:nrow]
+        columns = self.data.new_rows([[float(j) for j in range(self.ncol)]])
+        picked = [where(columns == index[:, j], source, 0.0).sum(1) for j in range(ncol)]
+        return picked[0] if ncol == 1 else cat(picked, 1)
 
     # -- comparisons: 0/1 matrices, with no gradient ----------------------------------------
     def __compare(self, rhs: Any, op: str) -> Matrix:
@@ -540,6 +650,24 @@ class Matrix(Node):
 
 
 _result = Matrix._result  # every op makes its result node through this one door
+
+
+def positions(value: List2D) -> Matrix:
+    """A matrix of positions (argmax, arange, samples): no gradient, `tolist()` gives ints."""
+    out = Matrix(value, requires_grad=False)
+    out._integer = True
+    return out
+
+
+def _index_rows(index: Any, op: str) -> List2D:
+    """Positions given as a Matrix, a List2D or nested lists of ints, as a List2D."""
+    if isinstance(index, Matrix):
+        index = index.data
+    if not isinstance(index, List2D):
+        index = List2D.from_2d_list(index, op)
+    if any(not float(x).is_integer() for row in index.tolist() for x in row):
+        raise TypeError(f"{op}: index must hold whole numbers, got {index!r:.80}")
+    return index
 
 
 def _number(value: Any, op: str, what: str) -> float:
@@ -576,6 +704,30 @@ def cat(matrices: Sequence[Matrix], dim: int = 0) -> Matrix:
                 m._accumulate(g[start:stop] if dim == 0 else g[:, start:stop])
 
     return _result("cat", value, tuple(parts), backward)
+
+
+def stack(matrices: Sequence[Matrix], dim: int = 0) -> Matrix:
+    """Rows (1 x N matrices) stacked into a k x N matrix (dim=0), or side by side as columns of
+    an N x k matrix (dim=1): torch.stack for the 1D tensors Match writes as rows."""
+    parts = _matrices(matrices, "stack")
+    dim = check_dim(dim, "stack", allow_none=False)
+    for m in parts:
+        if m.nrow != 1 or m.shape != parts[0].shape:
+            raise ValueError(
+                f"stack: expected rows (1 x N matrices) of one shape, got {parts[0].shape} and "
+                f"{m.shape}"
+            )
+    return cat(parts, 0) if dim == 0 else cat([m.T for m in parts], 1)
+
+
+def tril(m: Matrix, diagonal: int = 0) -> Matrix:
+    """The lower triangle of m (see `Matrix.tril`)."""
+    return _matrices([m], "tril")[0].tril(diagonal)
+
+
+def triu(m: Matrix, diagonal: int = 0) -> Matrix:
+    """The upper triangle of m (see `Matrix.triu`)."""
+    return _matrices([m], "triu")[0].triu(diagonal)
 
 
 def where(condition: Matrix | List2D, input: Matrix | Number, other: Matrix | Number) -> Matrix:
