@@ -3,8 +3,9 @@
 The default run needs nothing but Python: it trains a small MLP (64 -> 64 -> 10) on the
 handwritten digits shipped with Match (1,437 training and 360 test images of 8x8 pixels), prints
 one progress line per epoch (loss, accuracy, elapsed time), and ends with the test accuracy.
-It reaches about 96% in 20 epochs, in 15 to 45 seconds of pure Python depending on the machine
-(measured: 17 s and 35-42 s on two 2-core machines), or a few seconds with `--accel numpy`.
+It reaches about 96% in 20 epochs, in 15 s to over a minute of pure Python depending on the
+machine (measured on 2-core machines: 17 s on one, 35 to 66 s on others), or a few seconds with
+`--accel numpy`.
 
     python -m match                      # the default run
     python -m match --epochs 5 --hidden 32
@@ -88,9 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
             "with Match, and print its accuracy on 360 test images it never saw."
         ),
         epilog=(
-            "The default run reaches about 96%% test accuracy in 15 to 45 s of pure Python, "
-            "depending on the machine. Demos that explain each step: `python -m match demos` "
-            "lists them, `python -m match demos digits` runs one."
+            "The default run reaches about 96% test accuracy in 15 s to over a minute of pure "
+            "Python, depending on the machine. Demos that explain each step: "
+            "`python -m match demos` lists them, `python -m match demos digits` runs one."
         ),
     )
     parser.add_argument(
