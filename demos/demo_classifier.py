@@ -18,20 +18,21 @@
 # %%
 """Classifier demo: an MLP learns the curved class boundaries of moons and spirals."""
 
-import os
-import sys
-from typing import Any
+try:
+    import match
+except ModuleNotFoundError:  # Match not installed: use the copy in the repository around us
+    import os
+    import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else os.getcwd()
-sys.path[:0] = [HERE, os.path.dirname(HERE)]  # so `import match` works with nothing installed
+    here = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else os.getcwd()
+    sys.path.insert(0, os.path.dirname(here))
+    import match
 
 import time
 
-from _plotting import available, quick, show
-
-import match
 from match import nn, optim
 from match.data import DataLoader, make_moons, make_spirals, train_test_split
+from match.plotting import available, contour, line, panel, points, quick, show
 
 match.manual_seed(0)
 
@@ -119,7 +120,8 @@ def grid_predictions(
 def ascii_boundary(
     model: nn.Module, X: list[list[float]], y: list[int], nx: int = 64, ny: int = 22
 ) -> str:
-    """The decision regions as text: '.' and ' ' for the regions, 'o' and 'x' for points."""
+    """The decision regions as text, with a legend: '.' and ' ' for the regions the model
+    gives to each class, 'x' and 'o' for the points."""
     xs, ys, grid = grid_predictions(model, X, nx, ny)
     canvas = [["." if p > 0.5 else " " for p in row] for row in grid]
     dx, dy = xs[1] - xs[0], ys[0] - ys[1]
@@ -127,31 +129,26 @@ def ascii_boundary(
         i, j = round((px - xs[0]) / dx), round((ys[0] - py) / dy)
         canvas[j][i] = "x" if label else "o"
     border = "+" + "-" * nx + "+"
-    return "\n".join([border] + ["|" + "".join(row) + "|" for row in canvas] + [border])
+    legend = [
+        "  o  a point of class 0       ' '  where the model says class 0",
+        "  x  a point of class 1       '.'  where the model says class 1",
+    ]
+    return "\n".join([border] + ["|" + "".join(row) + "|" for row in canvas] + [border] + legend)
 
 
 def plot_boundary(
     name: str, model: nn.Module, X: list[list[float]], y: list[int], title: str
 ) -> None:
-    """Draw the model's decision regions and the points (as text if no matplotlib)."""
-    xs, ys, grid = grid_predictions(model, X, 120, 120)
+    """Draw the model's decision regions and the points (as text if no figure can be drawn)."""
+    xs, ys, grid = grid_predictions(model, X, 60, 60)
 
-    def draw(plt: Any) -> None:
-        plt.contourf(xs, ys, grid, levels=20, cmap="RdBu_r", alpha=0.6)
-        plt.contour(xs, ys, grid, levels=[0.5], colors="k")
-        plt.scatter(
-            [r[0] for r in X],
-            [r[1] for r in X],
-            c=y,
-            cmap="RdBu_r",
-            s=14,
-            edgecolors="k",
-            linewidths=0.4,
-        )
-        plt.title(title)
+    def of_class(c: int) -> dict:
+        """The points of class c, to plot."""
+        rows = [r for r, label in zip(X, y) if label == c]
+        return points([r[0] for r in rows], [r[1] for r in rows], label=f"class {c}")
 
-    show(name, draw)
-    if not available():  # no matplotlib: draw it with characters instead
+    show(name, panel(contour(xs, ys, grid), of_class(0), of_class(1), title=title))
+    if not available():
         print(ascii_boundary(model, X, y))
 
 
@@ -190,18 +187,17 @@ plot_boundary("demo_classifier_spirals", spirals, X, y, "spirals: decision bound
 
 
 # %%
-def draw_losses(plt: Any) -> None:
-    """Plot the training loss per epoch for moons and spirals."""
-    plt.plot(moon_losses, label="moons")
-    plt.plot(spiral_losses, label="spirals")
-    plt.yscale("log")
-    plt.xlabel("epoch")
-    plt.ylabel("cross entropy")
-    plt.legend()
-    plt.title("training loss")
-
-
-show("demo_classifier_loss", draw_losses)
+show(
+    "demo_classifier_loss",
+    panel(
+        line(moon_losses, label="moons"),
+        line(spiral_losses, label="spirals"),
+        title="training loss",
+        xlabel="epoch",
+        ylabel="cross entropy",
+        ylog=True,
+    ),
+)
 
 # %% [markdown]
 # Try it yourself: change `hidden`, remove a `Tanh` (the network becomes linear, and the

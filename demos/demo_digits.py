@@ -17,21 +17,22 @@
 # %%
 """Digits demo: an MLP learns to read 8x8 handwritten digits, then we study its mistakes."""
 
-import os
-import sys
-from typing import Any
+try:
+    import match
+except ModuleNotFoundError:  # Match not installed: use the copy in the repository around us
+    import os
+    import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else os.getcwd()
-sys.path[:0] = [HERE, os.path.dirname(HERE)]  # so `import match` works with nothing installed
+    here = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else os.getcwd()
+    sys.path.insert(0, os.path.dirname(here))
+    import match
 
 import math
 import time
 
-from _plotting import available, quick, show
-
-import match
 from match import nn, optim
 from match.data import DataLoader, load_digits
+from match.plotting import available, image, line, panel, quick, show
 
 match.manual_seed(0)
 
@@ -175,29 +176,15 @@ for t in range(10):
 
 
 # %%
-def draw_confusion(plt: Any) -> None:
-    """Draw the confusion matrix as an image, with the nonzero counts written in."""
-    plt.imshow(confusion, cmap="Blues")
-    for t in range(10):
-        for p in range(10):
-            if confusion[t][p]:
-                plt.text(
-                    p,
-                    t,
-                    confusion[t][p],
-                    ha="center",
-                    va="center",
-                    color="white" if confusion[t][p] > 20 else "black",
-                    fontsize=8,
-                )
-    plt.xticks(range(10))
-    plt.yticks(range(10))
-    plt.xlabel("predicted digit")
-    plt.ylabel("true digit")
-    plt.title(f"confusion matrix (test accuracy {right / len(y_test):.1%})")
-
-
-show("demo_digits_confusion", draw_confusion)
+show(
+    "demo_digits_confusion",
+    panel(
+        image(confusion, numbers=True),
+        title=f"confusion matrix (test accuracy {right / len(y_test):.1%})",
+        xlabel="predicted digit",
+        ylabel="true digit",
+    ),
+)
 
 # %% [markdown]
 # ## The misread digits
@@ -209,17 +196,18 @@ show("demo_digits_confusion", draw_confusion)
 mistakes = [i for i, (p, t) in enumerate(zip(predicted, y_test)) if p != t][:12]
 print(f"{len(mistakes)} of the {len(y_test) - right} mistakes:")
 
-
-def draw_mistakes(plt: Any) -> None:
-    """Show the misread test digits, each titled with its label and the prediction."""
-    for k, i in enumerate(mistakes):
-        plt.subplot(2, 6, k + 1)
-        plt.imshow([X_test[i][8 * r : 8 * r + 8] for r in range(8)], cmap="gray_r")
-        plt.title(f"{y_test[i]} read as {predicted[i]}", fontsize=9)
-        plt.axis("off")
-
-
-show("demo_digits_mistakes", draw_mistakes)
+show(
+    "demo_digits_mistakes",
+    *(
+        panel(
+            image([X_test[i][8 * r : 8 * r + 8] for r in range(8)], colors="gray"),
+            title=f"{y_test[i]} read as {predicted[i]}",
+            axes=False,
+        )
+        for i in mistakes
+    ),
+    columns=6,
+)
 if not available():  # no matplotlib: show them as text
     for first in range(0, len(mistakes), 6):
         group = mistakes[first : first + 6]
@@ -230,16 +218,15 @@ if not available():  # no matplotlib: show them as text
 
 
 # %%
-def draw_history(plt: Any) -> None:
-    """Plot the training loss and the test accuracy per epoch."""
-    plt.plot([h[0] for h in history], label="training loss")
-    plt.plot([h[1] for h in history], label="test accuracy")
-    plt.xlabel("epoch")
-    plt.legend()
-    plt.title("training")
-
-
-show("demo_digits_training", draw_history)
+show(
+    "demo_digits_training",
+    panel(
+        line([h[0] for h in history], label="training loss"),
+        line([h[1] for h in history], label="test accuracy"),
+        title="training",
+        xlabel="epoch",
+    ),
+)
 
 # %% [markdown]
 # The training loss stays above 1 even when every training digit is right: that is label

@@ -25,18 +25,19 @@
 # %%
 """Linear regression demo: fit a line by hand-written gradient descent, then a plane."""
 
-import os
-import sys
-from typing import Any
+try:
+    import match
+except ModuleNotFoundError:  # Match not installed: use the copy in the repository around us
+    import os
+    import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else os.getcwd()
-sys.path[:0] = [HERE, os.path.dirname(HERE)]  # so `import match` works with nothing installed
+    here = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else os.getcwd()
+    sys.path.insert(0, os.path.dirname(here))
+    import match
 
-from _plotting import quick, show
-
-import match
 from match import nn, optim
 from match.data import make_regression
+from match.plotting import line, panel, points, quick, show
 
 match.manual_seed(0)
 
@@ -94,25 +95,16 @@ print(f"true     y = {w_true[0]:.3f} x + 3.000   (the noise keeps them from matc
 
 
 # %%
-def draw_1d(plt: Any) -> None:
-    """Plot the loss per step and the fitted line over the data."""
-    plt.subplot(1, 2, 1)
-    plt.plot(losses)
-    plt.xlabel("step")
-    plt.ylabel("mean squared error")
-    plt.yscale("log")
-    plt.title("loss")
-    plt.subplot(1, 2, 2)
-    plt.scatter([r[0] for r in xs], ys, s=12, label="data")
-    lo, hi = min(r[0] for r in xs), max(r[0] for r in xs)
-    plt.plot(
-        [lo, hi], [w.item() * lo + b.item(), w.item() * hi + b.item()], "r", label="fitted line"
-    )
-    plt.legend()
-    plt.title("fit")
-
-
-show("demo_linear_1d", draw_1d)
+lo, hi = min(r[0] for r in xs), max(r[0] for r in xs)
+show(
+    "demo_linear_1d",
+    panel(line(losses), title="loss", xlabel="step", ylabel="mean squared error", ylog=True),
+    panel(
+        points([r[0] for r in xs], ys, label="data"),
+        line([lo, hi], [w.item() * lo + b.item(), w.item() * hi + b.item()], label="fitted line"),
+        title="fit",
+    ),
+)
 
 # %% [markdown]
 # ## The same in 2D, with `nn` and `optim`
@@ -154,24 +146,18 @@ print(f"true     w = [{w_true2[0]:.3f}, {w_true2[1]:.3f}], b = -2.000")
 with match.no_grad():  # evaluation only: no graph needed
     predicted = [row[0] for row in model(X2).tolist()]
 
-
-def draw_2d(plt: Any) -> None:
-    """Plot the 2D model's loss per step and its predictions against the true values."""
-    plt.subplot(1, 2, 1)
-    plt.plot(losses2)
-    plt.yscale("log")
-    plt.xlabel("step")
-    plt.title("loss (2D)")
-    plt.subplot(1, 2, 2)
-    plt.scatter(ys2, predicted, s=12)
-    lo, hi = min(ys2), max(ys2)
-    plt.plot([lo, hi], [lo, hi], "r")
-    plt.xlabel("true y")
-    plt.ylabel("predicted y")
-    plt.title("predictions (2D)")
-
-
-show("demo_linear_2d", draw_2d)
+lo, hi = min(ys2), max(ys2)
+show(
+    "demo_linear_2d",
+    panel(line(losses2), title="loss (2D)", xlabel="step", ylog=True),
+    panel(
+        points(ys2, predicted),
+        line([lo, hi], [lo, hi], dashed=True),
+        title="predictions (2D)",
+        xlabel="true y",
+        ylabel="predicted y",
+    ),
+)
 
 # %% [markdown]
 # ## What next

@@ -19,18 +19,20 @@
 # %%
 """Neuron demo: trace backward through one sigmoid neuron and train it on logical AND."""
 
-import os
-import sys
-from typing import Any
+try:
+    import match
+except ModuleNotFoundError:  # Match not installed: use the copy in the repository around us
+    import os
+    import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else os.getcwd()
-sys.path[:0] = [HERE, os.path.dirname(HERE)]  # so `import match` works with nothing installed
+    here = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else os.getcwd()
+    sys.path.insert(0, os.path.dirname(here))
+    import match
 
 import logging
+import sys
 
-from _plotting import quick, show
-
-import match
+from match.plotting import line, panel, points, quick, show
 
 # The trace writes to the logger "match.trace". Sending log lines to standard output keeps
 # them in order with the printed text (by default they would go to standard error).
@@ -148,21 +150,26 @@ w1, w2 = (row[0] for row in w.tolist())
 bias = b.item()
 
 
-def draw(plt: Any) -> None:
-    """Plot the loss per step and the learned decision line among the four inputs."""
-    plt.subplot(1, 2, 1)
-    plt.plot(losses)
-    plt.yscale("log")
-    plt.xlabel("step")
-    plt.title("loss")
-    plt.subplot(1, 2, 2)
-    for (x1, x2), (target,) in zip(X.tolist(), Y.tolist()):
-        plt.scatter(x1, x2, s=120, c="tab:red" if target else "tab:blue")
-    # the line where z = x1 w1 + x2 w2 + b = 0
-    plt.plot([-0.5, 1.5], [-(bias + w1 * -0.5) / w2, -(bias + w1 * 1.5) / w2], "k--")
-    plt.xlim(-0.5, 1.5)
-    plt.ylim(-0.5, 1.5)
-    plt.title("decision line (p = 0.5)")
+def inputs_with(target: int) -> dict:
+    """The inputs whose AND is `target`, as points to plot."""
+    rows = [x for x, (t,) in zip(X.tolist(), Y.tolist()) if t == target]
+    return points([r[0] for r in rows], [r[1] for r in rows], label=f"AND = {target}")
 
 
-show("demo_neuron", draw)
+def on_the_line(x1: float) -> float:
+    """The x2 where z = x1 w1 + x2 w2 + b = 0: the neuron's decision line, where p = 0.5."""
+    return -(bias + w1 * x1) / w2
+
+
+show(
+    "demo_neuron",
+    panel(line(losses), title="loss", xlabel="step", ylog=True),
+    panel(
+        inputs_with(0),
+        inputs_with(1),
+        line([-0.5, 1.5], [on_the_line(-0.5), on_the_line(1.5)], dashed=True),
+        title="decision line (p = 0.5)",
+        xlim=(-0.5, 1.5),
+        ylim=(-0.5, 1.5),
+    ),
+)

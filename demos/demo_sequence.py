@@ -20,20 +20,21 @@
 # %%
 """Sequence demo: a GRU character-level language model learns to write a short story."""
 
-import os
-import sys
-from typing import Any
+try:
+    import match
+except ModuleNotFoundError:  # Match not installed: use the copy in the repository around us
+    import os
+    import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else os.getcwd()
-sys.path[:0] = [HERE, os.path.dirname(HERE)]  # so `import match` works with nothing installed
+    here = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else os.getcwd()
+    sys.path.insert(0, os.path.dirname(here))
+    import match
 
 import random
 import time
 
-from _plotting import quick, show
-
-import match
 from match import nn, optim
+from match.plotting import line, panel, quick, show
 
 match.manual_seed(0)
 
@@ -188,15 +189,15 @@ print("\na bolder sample (temperature 1.0):\n" + sample(model, "the dog ", tempe
 
 
 # %%
-def draw(plt: Any) -> None:
-    """Plot the training loss per step."""
-    plt.plot(losses)
-    plt.xlabel("step")
-    plt.ylabel("cross entropy per character")
-    plt.title("training loss")
-
-
-show("demo_sequence_loss", draw)
+show(
+    "demo_sequence_loss",
+    panel(
+        line(losses),
+        title="training loss",
+        xlabel="step",
+        ylabel="cross entropy per character",
+    ),
+)
 
 # %% [markdown]
 # Things to try: a longer text (any plain text file works: build `chars` from it), a bigger

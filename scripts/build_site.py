@@ -1,0 +1,141 @@
+"""Build Match's static site: every demo runs in the browser, with nothing installed.
+
+    npm ci                          # once: the pinned Pyodide, editor and chart library
+    python scripts/build_site.py    # writes site/ (or: --out DIR)
+
+The output is one self-contained folder to put on any static web server (or to serve locally
+with `python -m http.server -d site`): the page (web/), the Pyodide runtime and standard library
+(no other Pyodide packages), the Ace editor, the Plotly chart library, a wheel of Match built
+from this checkout, and the demo sources. The page loads nothing from outside its folder.
+
+The wheel is built from a copy of the source tree in a temporary folder, so no build/ or
+*.egg-info appears in the checkout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE_MODULES = ROOT / "node_modules"
+
+# What the page needs from each npm package: (source inside node_modules, target in the site).
+PYODIDE_FILES = [
+    "pyodide.mjs",
+    "pyodide.asm.mjs",
+    "pyodide.asm.wasm",
+    "python_stdlib.zip",
+    "pyodide-lock.json",
+]
+ACE_FILES = ["ace.js", "mode-python.js", "theme-textmate.js"]
+NOTICES = [
+    ("pyodide", "Pyodide: the Python runtime (MPL-2.0)"),
+    ("ace-builds", "Ace: the code editor (BSD-3-Clause)"),
+    ("plotly.js-dist-min", "Plotly.js: the charts (MIT)"),
+]
+# Copied from the source tree into the temporary build folder (tests and tools are not needed).
+SOURCES = ["pyproject.toml", "setup.py", "README.md", "LICENSE", "match", "demos"]
+
+
+def npm_file(package: str, *parts: str) -> Path:
+    """A file of an installed npm package; exits with a hint when `npm ci` has not run."""
+    path = NODE_MODULES.joinpath(package, *parts)
+    if not path.is_file():
+        sys.exit(f"build_site: {path} is missing; run `npm ci` in {ROOT} first")
+    return path
+
+
+def build_wheel(into: Path) -> Path:
+    """Build Match's wheel from a temporary copy of the source tree; returns its path."""
+    with tempfile.TemporaryDirectory(prefix="match-wheel-") as tmp:
+        source = Path(tmp) / "src"
+        source.mkdir()
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.png", "*.ipynb")
+        for name in SOURCES:
+            item = ROOT / name
+            if item.is_dir():
+                shutil.copytree(item, source / name, ignore=ignore)
+            else:
+                shutil.copy2(item, source / name)
+        command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(into)]
+        if importlib.util.find_spec("setuptools") is not None:
+            command.append("--no-build-isolation")  # offline, with the setuptools we have
+        result = subprocess.run([*command, str(source)], capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit(f"build_site: building the wheel failed:\n{result.stdout}\n{result.stderr}")
+    (wheel,) = into.glob("match-*.whl")
+    return wheel
+
+
+def load_demos_module() -> object:
+    """demos/__init__.py, imported from the checkout (it is `match.demos` once installed)."""
+    spec = importlib.util.spec_from_file_location("_site_demos", ROOT / "demos" / "__init__.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build(out: Path) -> Path:
+    """Write the site into `out` (emptied first); returns `out`."""
+    out = out.resolve()
+    if out == ROOT or ROOT.is_relative_to(out):
+        sys.exit(f"build_site: refusing to empty {out}, which holds the source tree")
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(ROOT / "web", out)
+
+    for name in PYODIDE_FILES:
+        target = out / "pyodide" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(npm_file("pyodide", name), target)
+    # The page installs nothing but Match: an empty package list makes that plain.
+    lock_path = out / "pyodide" / "pyodide-lock.json"
+    lock = json.loads(lock_path.read_text(encoding="utf-8"))
+    lock["packages"] = {}
+    lock_path.write_text(json.dumps(lock), encoding="utf-8")
+
+    for name in ACE_FILES:
+        target = out / "vendor" / "ace" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(npm_file("ace-builds", "src-min-noconflict", name), target)
+    shutil.copy2(npm_file("plotly.js-dist-min", "plotly.min.js"), out / "vendor" / "plotly.min.js")
+    notices = []
+    for package, what in NOTICES:
+        version = json.loads(npm_file(package, "package.json").read_text(encoding="utf-8"))
+        notices.append(f"{what}, version {version['version']}")
+        for license_name in ("LICENSE", "LICENSE.md"):
+            if (NODE_MODULES / package / license_name).is_file():
+                notices.append((NODE_MODULES / package / license_name).read_text(encoding="utf-8"))
+    (out / "vendor" / "NOTICES.txt").write_text("\n\n".join(notices), encoding="utf-8")
+
+    wheel = build_wheel(out)
+    demos = []
+    (out / "demos").mkdir()
+    for name, (path, summary) in load_demos_module().find().items():
+        shutil.copy2(path, out / "demos" / path.name)
+        demos.append({"name": name, "file": f"demos/{path.name}", "summary": summary})
+    manifest = {"wheel": wheel.name, "demos": demos}
+    (out / "site.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line: build the site into --out (default: site/ in the checkout)."""
+    parser = argparse.ArgumentParser(description="Build Match's static site (run `npm ci` first).")
+    parser.add_argument("--out", type=Path, default=ROOT / "site", help="default: %(default)s")
+    args = parser.parse_args(argv)
+    out = build(args.out)
+    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+    print(f"site built in {out} ({size / 1e6:.1f} MB); try: python -m http.server -d {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

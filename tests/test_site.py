@@ -1,0 +1,262 @@
+"""Match outside the repository: the wheel, the demos next to an installed Match, and the static
+site (scripts/build_site.py) in headless Chromium.
+
+The browser tests build the site, serve it on 127.0.0.1 with http.server, run every demo in
+quick mode and a snippet in the scratch cell, and check that no request left 127.0.0.1. They
+need node's packages (`npm ci`), playwright (pip) and Debian's `chromium`, and skip saying which
+is missing; with MATCH_SITE_REQUIRED=1 (set by .ci/run) a missing piece fails instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_demos import ENDINGS, NAMES
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import build_site  # noqa: E402
+
+# What a headless Chromium needs here: no sandbox (root in a container), no GPU, and nothing
+# that talks to the network by itself.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DEMO_TIMEOUT_MS = 300_000  # a quick demo takes seconds; the margin is for slow CI machines
+
+
+def _python(*args: str, cwd: Path, pythonpath: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(pythonpath), MATCH_DEMO_QUICK="1")
+    env.pop("MATCH_ACCEL", None)
+    env.pop("MATCH_DEMO_PLOT_DIR", None)
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The wheel and an installed Match (no browser needed)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding Match installed from a freshly built wheel (for PYTHONPATH)."""
+    if importlib.util.find_spec("setuptools") is None:
+        pytest.skip("building a wheel offline needs setuptools (pip install setuptools)")
+    before = {p.name for p in ROOT.iterdir()}
+    wheel = build_site.build_wheel(tmp_path_factory.mktemp("wheel"))
+    assert {p.name for p in ROOT.iterdir()} == before, "the build wrote into the source tree"
+    target = tmp_path_factory.mktemp("site-packages")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), wheel],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return target
+
+
+def test_the_wheel_ships_the_demos_and_the_typing_marker(installed: Path) -> None:
+    assert (installed / "match" / "py.typed").is_file()
+    assert (installed / "match" / "plotting.py").is_file()
+    assert sorted(p.stem for p in (installed / "match" / "demos").glob("demo_*.py")) == sorted(
+        NAMES
+    )
+    metadata = next(installed.glob("match-*.dist-info")) / "METADATA"
+    text = metadata.read_text(encoding="utf-8")
+    assert "License-Expression: MIT" in text and "Typing :: Typed" in text
+
+
+def test_a_demo_copied_alone_runs_next_to_an_installed_match(
+    installed: Path, tmp_path: Path
+) -> None:
+    shutil.copy(ROOT / "demos" / "demo_linear.py", tmp_path)
+    probe = "import match, runpy; print('from', match.__file__); runpy.run_path('demo_linear.py')"
+    result = _python("-c", probe, cwd=tmp_path, pythonpath=installed)
+    assert result.returncode == 0, result.stderr
+    assert f"from {installed}" in result.stdout  # the installed copy, not the repository's
+    assert ENDINGS["demo_linear"] in result.stdout
+
+
+def test_python_m_match_demos_lists_and_runs_them(installed: Path, tmp_path: Path) -> None:
+    listing = _python("-m", "match", "demos", cwd=tmp_path, pythonpath=installed)
+    assert listing.returncode == 0, listing.stderr
+    for name in NAMES:
+        assert name.removeprefix("demo_") in listing.stdout
+    ran = _python("-m", "match", "demos", "neuron", "--quick", cwd=tmp_path, pythonpath=installed)
+    assert ran.returncode == 0, ran.stderr
+    assert ENDINGS["demo_neuron"] in ran.stdout
+    unknown = _python("-m", "match", "demos", "nope", cwd=tmp_path, pythonpath=installed)
+    assert unknown.returncode == 2 and "no demo called 'nope'" in unknown.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# The site in headless Chromium
+# ---------------------------------------------------------------------------------------------
+
+
+def _chromium() -> str | None:
+    """The Chromium to drive: $MATCH_CHROMIUM, or Debian's package."""
+    for candidate in (os.environ.get("MATCH_CHROMIUM"), "chromium", "chromium-browser"):
+        if candidate and shutil.which(candidate):
+            return shutil.which(candidate)
+    return None
+
+
+def _missing() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    if not (ROOT / "node_modules" / "pyodide").is_dir():
+        return "node's packages are not installed (run `npm ci`; needs node and npm)"
+    if importlib.util.find_spec("playwright") is None:
+        return "playwright is not installed (pip install playwright)"
+    if _chromium() is None:
+        return "no chromium on PATH (apt-get install -y chromium)"
+    return None
+
+
+def _require() -> None:
+    if os.environ.get("MATCH_ACCEL"):
+        pytest.skip("the browser runs pure Python whatever MATCH_ACCEL says: tested once, without")
+    reason = _missing()
+    if reason and os.environ.get("MATCH_SITE_REQUIRED") == "1":
+        pytest.fail(f"MATCH_SITE_REQUIRED=1, but {reason}")
+    if reason:
+        pytest.skip(reason)
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The site, built by its command line into a temporary folder and served on 127.0.0.1."""
+    _require()
+    out = tmp_path_factory.mktemp("site")
+    built = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_site.py"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(out))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(site: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: object, site: str) -> Iterator[object]:
+    """A fresh page; afterwards, checks that every request it made went to the test server."""
+    context = browser.new_context()
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    outside = [url for url in requests if not url.startswith(site)]
+    assert not outside, f"requests left 127.0.0.1: {outside}"
+    assert not errors, f"errors in the page: {errors}"
+
+
+def _wait_for_end(page: object) -> str:
+    page.wait_for_function(
+        "['done', 'error'].includes(document.body.dataset.status)", timeout=DEMO_TIMEOUT_MS
+    )
+    return page.evaluate("document.body.dataset.status")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_demo_runs_in_the_browser(page: object, site: str, name: str) -> None:
+    page.goto(f"{site}index.html?demo={name}&quick=1&autorun=1")
+    status = _wait_for_end(page)
+    output = page.inner_text("#output")
+    assert status == "done", output
+    assert ENDINGS[name] in output, output
+    assert page.locator("#demos li").count() == len(NAMES)
+    assert page.locator(".figure .js-plotly-plot").count() >= 1  # its figures were drawn
+
+
+def test_scratch_cell_errors_progress_lines_and_stop(page: object, site: str) -> None:
+    page.goto(f"{site}index.html")
+    page.wait_for_function("document.body.dataset.status === 'ready'", timeout=DEMO_TIMEOUT_MS)
+
+    def scratch(code: str) -> tuple[str, str]:
+        page.evaluate("code => matchSite.editors.scratch.setValue(code)", code)
+        page.click("#run-scratch")
+        return _wait_for_end(page), page.inner_text("#output")
+
+    status, output = scratch(
+        "import match\n"
+        "x = match.mat([[1.0, 2.0], [3.0, 4.0]])\n"
+        "(x @ x.T).sum().backward()\n"
+        "for i in range(3):\n"
+        "    print(f'step {i}', end='\\r', flush=True)\n"
+        "print('grad', x.grad.vals)\n"
+    )
+    assert status == "done", output
+    assert "grad [[8.0, 12.0], [8.0, 12.0]]" in output
+    assert "step" not in output  # each '\r' line was overwritten by the next
+
+    status, output = scratch("raise ValueError('boom')\n")
+    assert status == "error"
+    assert "ValueError: boom" in output and "_match_run" not in output
+
+    # Stop ends a run that would go on for ever, and Python starts again for the next one.
+    page.evaluate("code => matchSite.editors.scratch.setValue(code)", "while True: pass\n")
+    page.click("#run-scratch")
+    page.wait_for_function("document.body.dataset.status === 'running'")
+    page.click("#stop")
+    page.wait_for_function("document.body.dataset.status === 'ready'", timeout=DEMO_TIMEOUT_MS)
+    assert "(stopped)" in page.inner_text("#output")
+    status, output = scratch("print('alive again')\n")
+    assert status == "done" and "alive again" in output
+
+
+def test_the_built_site_is_self_contained(tmp_path: Path) -> None:
+    _require()
+    out = tmp_path / "site"
+    build_site.build(out)
+    names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert {"index.html", "app.js", "worker.js", "site.json", "pyodide/pyodide.mjs"} <= names
+    (wheel,) = out.glob("match-*.whl")
+    assert "match/demos/demo_linear.py" in zipfile.ZipFile(wheel).namelist()
+    for text_file in ("index.html", "app.js", "worker.js", "style.css"):
+        text = (out / text_file).read_text(encoding="utf-8")
+        assert "http://" not in text and "https://" not in text, text_file

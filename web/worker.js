@@ -1,0 +1,78 @@
+// Runs Python off the page's main thread, so the page stays responsive while a demo trains.
+//
+// Messages from the page: {type: "run", code, filename, quick}.
+// Messages to the page: {type: "ready"}, {type: "out", text, stream: "stdout" | "stderr"},
+// {type: "figure", json}, {type: "done", ok}, {type: "failed", error} (Python did not start).
+// Stop is the page terminating this worker and starting a new one: a running Python loop cannot
+// be interrupted from outside without cross-origin isolation, which a plain web server lacks.
+
+import { loadPyodide } from "./pyodide/pyodide.mjs";
+
+// Python's start-up: route the figures that the demos make to the page, and define the runner.
+const BOOT = `
+import json, os, sys, traceback
+import _match_page
+import match.plotting
+
+match.plotting.set_figure_handler(lambda figure: _match_page.figure(json.dumps(figure)))
+
+def _match_run(code, filename, quick):
+    """Run code as a script named filename; print its traceback and return False if it fails."""
+    os.environ["MATCH_DEMO_QUICK"] = "1" if quick else "0"
+    try:
+        exec(compile(code, filename, "exec"), {"__name__": "__main__"})
+    except BaseException as error:
+        traceback.print_exception(type(error), error, error.__traceback__.tb_next)
+        return False
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    return True
+`;
+
+function writer(stream) {
+  const decoder = new TextDecoder();
+  return {
+    isatty: true, // so progress lines redraw in place with "\r", as on a terminal
+    write(bytes) {
+      postMessage({ type: "out", stream, text: decoder.decode(bytes, { stream: true }) });
+      return bytes.length;
+    },
+  };
+}
+
+async function start() {
+  const base = new URL("./", import.meta.url).href;
+  const pyodide = await loadPyodide({ indexURL: base + "pyodide/" });
+  pyodide.setStdout(writer("stdout"));
+  pyodide.setStderr(writer("stderr"));
+  const manifest = await (await fetch(base + "site.json")).json();
+  const wheel = await (await fetch(base + manifest.wheel)).arrayBuffer();
+  pyodide.unpackArchive(wheel, "wheel");
+  pyodide.registerJsModule("_match_page", {
+    figure: (json) => postMessage({ type: "figure", json }),
+  });
+  pyodide.runPython(BOOT);
+  return pyodide;
+}
+
+const ready = start();
+ready.then(
+  () => postMessage({ type: "ready" }),
+  (error) => postMessage({ type: "failed", error: String(error) }),
+);
+
+onmessage = async (event) => {
+  const { code, filename, quick } = event.data;
+  const pyodide = await ready;
+  const run = pyodide.globals.get("_match_run");
+  let ok = false;
+  try {
+    ok = run(code, filename, quick);
+  } catch (error) {
+    postMessage({ type: "out", stream: "stderr", text: String(error) + "\n" });
+  } finally {
+    run.destroy();
+  }
+  postMessage({ type: "done", ok });
+};
