@@ -1,0 +1,82 @@
+"""The layering promise: each module of match imports only modules of its own layer or below,
+so there is no import cycle, and only the backend's array module knows numpy and cupy."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "match"
+
+# Bottom up. A module may import its own layer or lower ones, never a higher one.
+LAYERS = [
+    {"backend"},
+    {"list2d"},
+    {"autograd"},
+    {"matrix"},
+    {"creation"},
+    {"nn", "optim", "tools", "serialize", "data", "plotting", "accel"},
+    {"__init__", "__main__", "demos"},
+]
+
+
+def layer_of(module: str) -> int:
+    top = module.split(".")[0]
+    for level, names in enumerate(LAYERS):
+        if top in names:
+            return level
+    raise AssertionError(f"match.{module} is in no layer of tests/test_layers.py: add it")
+
+
+def imports_of(path: Path) -> list[str]:
+    """The match modules a file imports (relative imports resolved), lazy ones included."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    package = parts[:-1]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = list(package[: len(package) - node.level + 1])
+            target = ".".join(base + ([node.module] if node.module else []))
+            names = (
+                [target] if node.module else [f"{target}.{a.name}".strip(".") for a in node.names]
+            )
+            found += [n for n in names if n]
+        elif isinstance(node, ast.Import):
+            found += [a.name[len("match.") :] for a in node.names if a.name.startswith("match.")]
+    return found
+
+
+def test_no_module_imports_a_layer_above_it() -> None:
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+        for target in imports_of(path):
+            assert layer_of(target) <= layer_of(module), f"match.{module} imports match.{target}"
+
+
+def test_only_the_array_backend_names_numpy_or_cupy() -> None:
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            for name in names:
+                if name.split(".")[0] in ("numpy", "cupy", "torch"):
+                    assert path.name == "array.py", f"{path} imports {name}"
+
+
+def test_import_match_imports_no_numpy_and_no_cycle() -> None:
+    code = (
+        "import sys, match\n"
+        "print('numpy' in sys.modules, 'cupy' in sys.modules, 'matplotlib' in sys.modules)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "MATCH_ACCEL"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.split() == ["False", "False", "False"]
