@@ -281,7 +281,8 @@ def train(
     print(
         f"model 64 -> {args.hidden} -> {N_CLASSES} ({n_params:,} parameters), "
         f"{args.optimizer} lr {args.lr:g} (cosine), batch {args.batch_size}, "
-        f"{args.epochs} epochs, seed {args.seed}, backend {backend}",
+        f"{args.epochs} epoch{'s' if args.epochs != 1 else ''}, seed {args.seed}, "
+        f"backend {backend}",
         file=out,
         flush=True,
     )
@@ -363,6 +364,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return demos(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
+    if match.backend.environment_error and args.accel is None:
+        parser.exit(2, f"{parser.prog}: error: {match.backend.environment_error}\n")
     if args.accel is not None:
         try:
             match.accel.use(args.accel)
@@ -373,6 +376,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `python -m match | head -2`: the reader left; stop quietly
+        # (Python's recommended recipe: point stdout at devnull so the final flush cannot fail)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0
 
 

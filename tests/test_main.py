@@ -39,6 +39,23 @@ def test_one_epoch_from_the_command_line() -> None:
     final = re.search(r"test accuracy: (\d+\.\d)% \((\d+)/360 digits\) in (\d+\.\d) s", out)
     assert final, out
     assert float(final.group(1)) > 70.0  # one epoch already reads most digits
+    assert " 1 epoch, " in out  # not "1 epochs"
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("MATCH_ACCEL", None)
+    run = subprocess.run(
+        f"{sys.executable} -m match --epochs 1 --hidden 8 | head -1",
+        shell=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.stdout.startswith("Match ") and run.stdout.count("\n") == 1
+    assert "Traceback" not in run.stderr and "BrokenPipe" not in run.stderr
 
 
 def test_help() -> None:
@@ -54,6 +71,7 @@ def test_help() -> None:
         "--optimizer",
     ):
         assert option in result.stdout
+    assert "%%" not in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ import contextlib
 import importlib
 import importlib.util
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any, Protocol, TypeAlias
@@ -273,9 +274,16 @@ def available() -> list[str]:
     return names
 
 
+environment_error: str | None = None  # why MATCH_ACCEL could not be applied, if it was not
+
+
 def _start() -> None:
-    """Register the python backend, then apply MATCH_ACCEL (if set)."""
-    global _default
+    """Register the python backend, then apply MATCH_ACCEL (if set).
+
+    A bad MATCH_ACCEL does not make `import match` fail with a traceback: Match says so in one
+    line on standard error and stays on the python backend (`python -m match` exits with it).
+    """
+    global _default, environment_error
     from .python import PythonKernels
 
     _loaded["python"] = _default = PythonKernels()
@@ -284,7 +292,8 @@ def _start() -> None:
         try:
             use(wanted)
         except (ValueError, RuntimeError) as error:
-            raise RuntimeError(f"MATCH_ACCEL={wanted!r}: {error}") from error
+            environment_error = f"MATCH_ACCEL={wanted!r}: {error}; using the python backend"
+            print(f"match: {environment_error}", file=sys.stderr)
 
 
 _start()
