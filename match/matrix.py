@@ -523,7 +523,8 @@ class Matrix(Node):
 
     def mean(self, dim: int | None = None, keepdim: bool = True) -> Matrix:
         """Mean over all elements or over dim (as for sum)."""
-        return self.sum(dim) / self.data.count(check_dim(dim, "mean"))
+        dim = check_dim(dim, "mean")  # checked first so the error names mean, not sum
+        return self.sum(dim) / self.data.count(dim)
 
     def var(self, dim: int | None = None, correction: int = 1, keepdim: bool = True) -> Matrix:
         """Variance over all elements or over dim: sum((x - mean)^2) / (n - correction).
