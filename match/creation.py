@@ -16,14 +16,21 @@ from .matrix import Matrix, positions
 
 def mat(values: Sequence[Sequence[Number]], requires_grad: bool = True) -> Matrix:
     """A Matrix holding a copy of nested lists of numbers: `mat([[1, 2], [3, 4]])`."""
+    return _from_values(values, requires_grad, "mat")
+
+
+def tensor(values: Sequence[Sequence[Number]], requires_grad: bool = True) -> Matrix:
+    """torch's name for `mat`, for code ported from PyTorch (errors say tensor)."""
+    return _from_values(values, requires_grad, "tensor")
+
+
+def _from_values(values: Any, requires_grad: bool, op: str) -> Matrix:
+    """mat and tensor: a copy of a Matrix, a List2D or nested lists; errors name op."""
     if isinstance(values, Matrix):
         values = values.data
     if isinstance(values, List2D):
         return Matrix(values.copy(), requires_grad=requires_grad)
-    return Matrix(List2D.from_2d_list(values, "mat"), requires_grad=requires_grad)
-
-
-tensor = mat  # torch's name, for code ported from PyTorch
+    return Matrix(List2D.from_2d_list(values, op), requires_grad=requires_grad)
 
 
 def arange(start: Number, end: Number | None = None, step: Number = 1) -> Matrix:

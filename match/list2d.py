@@ -153,6 +153,8 @@ def _positions(key: Any, size: int, what: str, op: str) -> list[int]:
     if isinstance(key, int):
         key = [key]
     if isinstance(key, slice):
+        if key.step == 0:
+            raise ValueError(f"{op}: {what} slice step cannot be zero")
         picked = list(range(size)[key])
         if not picked:
             raise IndexError(f"{op}: {what} slice {key} selects nothing from {size}")
@@ -365,7 +367,7 @@ class List2D:
 
     def to_backend(self, name: str | None = None) -> List2D:
         """A copy on another backend (default: the active one); see `match.accel`."""
-        kernels = backend.active() if name is None else backend.kernels_for(name)
+        kernels = backend.active() if name is None else backend.kernels_for(name, "to_backend")
         return List2D.wrap(kernels.from_rows(self.tolist()), kernels)
 
     def new_full(self, nrow: int, ncol: int, value: Number) -> List2D:
@@ -600,18 +602,17 @@ class List2D:
         return shifted - shifted.exp().sum(dim).log()
 
     # -- shape ------------------------------------------------------------------------------
-    def reshape(self, nrow: int, ncol: int) -> List2D:
-        """The same elements (row-major order) in a new shape; one size may be -1."""
+    def reshape(self, nrow: int, ncol: int, op: str = "reshape") -> List2D:
+        """The same elements (row-major order) in a new shape; one size may be -1. op names the
+        function the user called in errors."""
         size = self.nrow * self.ncol
         if nrow == -1 and isinstance(ncol, int) and ncol > 0 and size % ncol == 0:
             nrow = size // ncol
         elif ncol == -1 and isinstance(nrow, int) and nrow > 0 and size % nrow == 0:
             ncol = size // nrow
-        check_size(nrow, ncol, "reshape")
+        check_size(nrow, ncol, op)
         if nrow * ncol != size:
-            raise ValueError(
-                f"reshape: cannot reshape {self.shape} ({size} values) to {(nrow, ncol)}"
-            )
+            raise ValueError(f"{op}: cannot reshape {self.shape} ({size} values) to {(nrow, ncol)}")
         return self.__new(self.kernels.reshape(self.vals, nrow, ncol))
 
     def broadcast_to(self, nrow: int, ncol: int) -> List2D:

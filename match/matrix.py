@@ -116,10 +116,16 @@ class Matrix(Node):
         return bool(self.data.item())
 
     def __float__(self) -> float:
-        return self.data.item()
+        return self.__scalar("float")
 
     def __int__(self) -> int:
-        return int(self.data.item())
+        return int(self.__scalar("int"))
+
+    def __scalar(self, op: str) -> float:
+        """The value of a 1x1 matrix; an error naming op (float, int) for any other shape."""
+        if self.shape != (1, 1):
+            raise ValueError(f"{op}: only a 1x1 matrix converts to a number, got {self.shape}")
+        return self.data.item()
 
     def __index__(self) -> int:
         value = self.data.item()
@@ -145,6 +151,10 @@ class Matrix(Node):
 
     def requires_grad_(self, requires_grad: bool = True) -> Matrix:
         """Switch gradient tracking of this leaf on or off, in place."""
+        if not isinstance(requires_grad, bool):
+            raise TypeError(
+                f"requires_grad_: requires_grad must be a bool, got {type(requires_grad).__name__}"
+            )
         if not self.is_leaf:
             raise RuntimeError(f"requires_grad_: only leaf matrices can change it ({self.op})")
         self.requires_grad = bool(requires_grad)
@@ -476,13 +486,17 @@ class Matrix(Node):
     def reshape(self, *shape: Any) -> Matrix:
         """The same values in a new shape (row-major order): `reshape(n, m)` or `reshape((n, m))`;
         one size may be -1."""
-        nrow, ncol = size_args(shape, "reshape")
+        return self.__reshape(shape, "reshape")
+
+    def __reshape(self, shape: tuple[Any, ...], op: str) -> Matrix:
+        """reshape and view: errors name op."""
+        nrow, ncol = size_args(shape, op)
 
         def backward(g: List2D) -> None:
             # reshaping moves values without changing them: reshape the gradient back
             self._accumulate(g.reshape(*self.shape))
 
-        return _result("reshape", self.data.reshape(nrow, ncol), (self,), backward)
+        return _result("reshape", self.data.reshape(nrow, ncol, op), (self,), backward)
 
     def __getitem__(self, key: Any) -> Matrix:
         """m[i] (row i, 1xN), m[i, j] (1x1), m[a:b], m[::-1] (negative steps work), m[:, j]
@@ -573,7 +587,7 @@ class Matrix(Node):
 
     def view(self, *shape: Any) -> Matrix:
         """The same as reshape: `m.view(3, 2)` or `m.view((3, 2))`."""
-        return self.reshape(*shape)
+        return self.__reshape(shape, "view")
 
     def flatten(self) -> Matrix:
         """All elements in one row, (1, nrow * ncol), in row-major order."""
@@ -581,6 +595,13 @@ class Matrix(Node):
 
     def masked_fill(self, mask: Matrix | List2D, value: Number) -> Matrix:
         """value where mask is non-zero (a comparison result or a 0/1 matrix), else self."""
+        mask_data = mask.data if isinstance(mask, Matrix) else mask
+        if not isinstance(mask_data, List2D):
+            raise TypeError(f"masked_fill: mask must be a Matrix, got {type(mask).__name__}")
+        if any(m not in (1, n) for m, n in zip(mask_data.shape, self.shape)):
+            raise ValueError(
+                f"masked_fill: mask shape {mask_data.shape} does not broadcast to {self.shape}"
+            )
         return where(mask, _number(value, "masked_fill", "value"), self)
 
     def where(self, condition: Matrix | List2D, other: Matrix | Number) -> Matrix:
@@ -593,14 +614,14 @@ class Matrix(Node):
 
     def triu(self, diagonal: int = 0) -> Matrix:
         """The upper triangle: zeros below the given diagonal (0 is the main one)."""
-        return where(1.0 - self.__triangle(diagonal - 1, "triu"), self, 0.0)
+        return where(1.0 - self.__triangle(diagonal, "triu", shift=-1), self, 0.0)
 
-    def __triangle(self, diagonal: int, op: str) -> List2D:
+    def __triangle(self, diagonal: int, op: str, shift: int = 0) -> List2D:
         """1.0 where column - row <= diagonal: a column of row numbers against a row of column
         numbers, compared with broadcasting (no Python loop over the elements)."""
         if not isinstance(diagonal, int) or isinstance(diagonal, bool):
             raise TypeError(f"{op}: diagonal must be an int, got {type(diagonal).__name__}")
-        rows = self.data.new_rows([[float(i + diagonal)] for i in range(self.nrow)])
+        rows = self.data.new_rows([[float(i + diagonal + shift)] for i in range(self.nrow)])
         cols = self.data.new_rows([[float(j) for j in range(self.ncol)]])
         return cols <= rows
 

@@ -104,6 +104,7 @@ def save(obj: Any, path: PathLike) -> None:
     would refuse. The file is written to a temporary name first and then renamed, so an
     interrupted save never leaves a half-written file under `path`.
     """
+    _check_path(path, "save")
     plain = _plain(obj, "obj")
     found = _problem(plain)
     if found is not None:
@@ -227,6 +228,13 @@ _KINDS = {
 }
 
 
+def _check_path(path: Any, op: str) -> None:
+    """save and load take a str or a path-like object, nothing else (an int would be a file
+    descriptor to os.stat)."""
+    if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{op}: path must be a str or os.PathLike, got {type(path).__name__}")
+
+
 def _check_regular(info: os.stat_result, path: PathLike, max_bytes: int) -> None:
     if not stat.S_ISREG(info.st_mode):
         kind = _KINDS.get(stat.S_IFMT(info.st_mode), "a special file")
@@ -246,7 +254,11 @@ def _read(path: PathLike, max_bytes: int) -> bytes:
     """The bytes of a regular file of at most max_bytes. The path is checked before it is
     opened, so a FIFO is never opened (nothing blocks) and a device never read (nothing is
     endless); and checked again once open, and read with the cap, in case it changed between."""
-    _check_regular(os.stat(path), path, max_bytes)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"load: no such file: {path}") from None
+    _check_regular(info, path, max_bytes)
     # O_NONBLOCK: had the path become a FIFO after the check, opening it still returns at once
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     with os.fdopen(fd, "rb") as f:
@@ -272,6 +284,7 @@ def load(path: PathLike, *, max_bytes: int = MAX_BYTES) -> Any:
         raise TypeError(f"load: max_bytes must be an int, got {type(max_bytes).__name__}")
     if max_bytes < 1:
         raise ValueError(f"load: max_bytes must be at least 1, got {max_bytes}")
+    _check_path(path, "load")
     raw = _read(path, max_bytes)
     try:
         text = raw.decode("utf-8")

@@ -211,15 +211,16 @@ def _import_array_module(name: str) -> Any:
     return xp
 
 
-def kernels_for(name: str | Kernels) -> Kernels:
+def kernels_for(name: str | Kernels, op: str = "kernels_for") -> Kernels:
     """The kernels of a backend ('python', 'numpy' or 'cupy'), loading it on first use.
 
     Raises ValueError for an unknown name and RuntimeError for a backend not installed here.
-    A kernels object is returned as it is: `use` and `using` take your own backend too.
+    A kernels object is returned as it is: `use` and `using` take your own backend too. op
+    names the function the user called in errors.
     """
     if not isinstance(name, str) and hasattr(name, "name") and hasattr(name, "unary"):
         return name
-    name = _check_name(name, "kernels_for")
+    name = _check_name(name, op)
     if name not in _loaded:
         from .array import ArrayKernels  # the only import of the array module
 
@@ -237,7 +238,7 @@ def use(name: str | Kernels) -> str:
     previous name. Existing matrices stay where they are (convert them with `.to_backend()`).
     If the backend is not available this raises RuntimeError and changes nothing."""
     global _default
-    kernels = kernels_for(name)
+    kernels = kernels_for(name, "use")
     previous, _default = _default.name, kernels
     return previous
 
@@ -246,7 +247,7 @@ def use(name: str | Kernels) -> str:
 def using(name: str | Kernels) -> Iterator[str]:
     """`with match.accel.using("numpy"): ...` runs the block on that backend, in this thread
     only (like torch's per-thread modes), then switches back."""
-    kernels = kernels_for(name)
+    kernels = kernels_for(name, "using")
     previous, _choice.override = _choice.override, kernels
     try:
         yield kernels.name

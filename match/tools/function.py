@@ -240,6 +240,7 @@ def value_and_grad(
     may be Matrices, List2Ds or nested lists; they are differentiated through fresh leaves that
     share their values, and every `.grad` the caller can see is left as it was.
     """
+    _check_callable(fn, "value_and_grad")
     name = getattr(fn, "__name__", "fn")
 
     @functools.wraps(fn)
@@ -280,6 +281,7 @@ def grad(fn: Callable[..., Matrix], argnums: int | Sequence[int] = 0) -> Callabl
     `match.grad(f)(x)` is d f / d x as a List2D of x's shape; `argnums=(0, 1)` gives a tuple.
     See `value_and_grad` for the rules.
     """
+    _check_callable(fn, "grad")
     both = value_and_grad(fn, argnums)
 
     @functools.wraps(fn)
@@ -290,3 +292,9 @@ def grad(fn: Callable[..., Matrix], argnums: int | Sequence[int] = 0) -> Callabl
 
 
 __all__ = ["Function", "FunctionCtx", "checkpoint", "grad", "value_and_grad"]
+
+
+def _check_callable(fn: Any, op: str) -> None:
+    """grad and value_and_grad refuse a non-function at once, not at the first call."""
+    if not callable(fn):
+        raise TypeError(f"{op}: fn must be callable, got {type(fn).__name__}")

@@ -62,6 +62,8 @@ def gradcheck(
     The inputs are not changed: the check runs on copies, in float64 (Python floats), so use
     a small `eps`, and pick points away from kinks (|x| at 0, relu at 0, ties in max).
     """
+    if not callable(fn):
+        raise TypeError(f"gradcheck: fn must be callable, got {type(fn).__name__}")
     positions = [i for i, a in enumerate(inputs) if isinstance(a, Matrix) and a.requires_grad]
     if not positions:
         raise ValueError("gradcheck: no input is a Matrix with requires_grad=True")

@@ -89,6 +89,8 @@ def summary(model: Any, input_shape: tuple[int, int] | Matrix) -> Summary:
     two rows. The result is a `str` (print it); it also has `total_params` and
     `trainable_params`.
     """
+    if not callable(model):
+        raise TypeError(f"summary: model must be a Module (callable), got {type(model).__name__}")
     _check_input_shape(input_shape)
     modules = list(model.named_modules()) if hasattr(model, "named_modules") else [("", model)]
     depth = {id(model): 0}
