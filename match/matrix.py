@@ -258,11 +258,12 @@ class Matrix(Node):
         zero = a.new_full(1, 1, 0.0)
 
         def backward(g: List2D) -> None:
-            # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log(a); 0 where b (or a^b) is 0, as torch
+            # d(a^b)/da = b a^(b-1), 0 where b is 0; d(a^b)/db = a^b log(a), 0 where a is 0
+            # and b >= 0 (torch's masks)
             if self.requires_grad:
                 self._accumulate(List2D.where(b, g * b * a ** (b - 1.0), zero))
             if rhs.requires_grad:
-                rhs._accumulate(List2D.where(out, g * out * a.log(), zero))
+                rhs._accumulate(List2D.where((a == 0.0) * (b >= 0.0), zero, g * out * a.log()))
 
         return _result("pow", out, (self, rhs), backward, saved=(a, b, out))
 
@@ -398,8 +399,8 @@ class Matrix(Node):
         x = self.data
 
         def backward(g: List2D) -> None:
-            # d relu(x)/dx = 1 where x > 0, else 0
-            self._accumulate(g * (x > 0.0))
+            # d relu(x)/dx = 0 where x <= 0, else 1 (so nan passes g on, as torch)
+            self._accumulate(g * (1.0 - (x <= 0.0)))
 
         return _result("relu", x.relu(), (self,), backward, saved=(x,))
 
@@ -446,7 +447,8 @@ class Matrix(Node):
         x = self.data
         value = x.max(dim) if op == "max" else x.min(dim)
         if dim is None:
-            chosen = x == value
+            # nan == nan is false: a nan result is "chosen" at the nan elements, as torch
+            chosen = (x == value) + (x != x) * (value != value)
             chosen = chosen / chosen.sum()
         else:  # a one-hot of the first max: its position compared with every position
             first = x.argmax(dim) if op == "max" else x.argmin(dim)
@@ -783,15 +785,17 @@ def _pick(op: str, a: Matrix, b: Matrix | Number) -> Matrix:
     b = a._operand(b, op)
     x, y = a.data, b.data
     value = x.maximum(y) if op == "maximum" else x.minimum(y)
-    a_wins = (x > y) if op == "maximum" else (x < y)
-    share = a_wins + (x == y) * 0.5
+    a_wins, b_wins = ((x > y), (x < y)) if op == "maximum" else ((x < y), (x > y))
+    half_ties = (x == y) * 0.5
+    # torch's masks: a side gets 0 only where the other wins, so a nan sends g to both sides
+    share_a, share_b = 1.0 - b_wins - half_ties, 1.0 - a_wins - half_ties
 
     def backward(g: List2D) -> None:
-        # d/da = 1 where a wins, 1/2 on ties, 0 where b wins (and the mirror for b), as torch
+        # d/da = 1 unless b wins, 1/2 on ties (and the mirror for b), as torch
         if a.requires_grad:
-            a._accumulate(g * share)
+            a._accumulate(g * share_a)
         if b.requires_grad:
-            b._accumulate(g * (1.0 - share))
+            b._accumulate(g * share_b)
 
     return _result(op, value, (a, b), backward)
 
