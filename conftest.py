@@ -41,3 +41,17 @@ def pytest_report_header(config: pytest.Config) -> str:
     import match.accel
 
     return f"match backend: {match.accel.current()}"
+
+
+try:  # hypothesis is a test requirement, but the torch-free, hypothesis-free suite still runs
+    from hypothesis import settings
+except ImportError:  # pragma: no cover - tests/test_properties.py skips itself then
+    settings = None
+if settings is not None:
+    # "ci" (the default): derandomised, so every run tries the same programs and a failure
+    # repeats; HYPOTHESIS_PROFILE=dev explores new random programs on each run.
+    settings.register_profile("ci", derandomize=True, max_examples=200, deadline=None)
+    settings.register_profile("dev", max_examples=500, deadline=None)
+    import os as _os
+
+    settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "ci"))
