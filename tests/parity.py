@@ -21,6 +21,27 @@ RTOL = 1e-7
 ATOL = 1e-10
 
 
+# Elementwise ops written the same way for a Matrix and a torch tensor, defined for every input:
+# the shared core of the op tables in test_properties.py and test_special_values.py.
+SAME_CALL_ELEMENTWISE: dict[str, Callable[[Any], Any]] = {
+    "neg": lambda x: -x,
+    "abs": lambda x: x.abs(),
+    "tanh": lambda x: x.tanh(),
+    "sigmoid": lambda x: x.sigmoid(),
+    "relu": lambda x: x.relu(),
+    "sin": lambda x: x.sin(),
+    "cos": lambda x: x.cos(),
+    "square": lambda x: x * x,
+}
+SAME_CALL_BINARY: dict[str, Callable[[Any, Any], Any]] = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "pow": lambda a, b: a**b,
+}
+
+
 def rows_of(x: Any) -> list[list[float]]:
     """Plain rows from a Matrix, a List2D, a torch tensor (1D becomes one row) or nested lists."""
     if isinstance(x, (Matrix, List2D)):

@@ -22,6 +22,7 @@ import pytest
 import match
 import match.data
 from match import nn, optim
+from tests.parity import SAME_CALL_BINARY
 
 M = match.mat([[1.0, 2.0], [3.0, 4.0]])
 ROW = match.mat([[1.0, 2.0, 3.0]])
@@ -126,17 +127,9 @@ BAD_OPERANDS: dict[str, tuple[Any, type[Exception]]] = {
     "list": ([[1.0, 2.0]], TypeError),
     "shape": (ODD, ValueError),
 }
-BINARY = {
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b,
-    "truediv": lambda a, b: a / b,
-    "pow": lambda a, b: a**b,
-}
-for op, fn in BINARY.items():
+for op, fn in SAME_CALL_BINARY.items():
     for label, (operand, error) in BAD_OPERANDS.items():
-        name = "div" if op == "truediv" else op
-        case(f"{op}-{label}", lambda f=fn, o=operand: f(M, o), error, name)
+        case(f"{op}-{label}", lambda f=fn, o=operand: f(M, o), error, op)
 for label, (operand, _error) in BAD_OPERANDS.items():
     if label != "shape":
         case(f"radd-{label}", lambda o=operand: o + M, TypeError, "add")

@@ -17,7 +17,7 @@ import pytest
 
 import match
 from match import Matrix
-from tests.parity import assert_close, random_rows
+from tests.parity import SAME_CALL_ELEMENTWISE, assert_close, random_rows
 
 hypothesis = pytest.importorskip("hypothesis")
 torch = pytest.importorskip("torch")
@@ -60,17 +60,10 @@ def positive(x: Any) -> Any:
 
 
 UNARY: dict[str, Callable[[Any], Any]] = {
-    "neg": lambda x: -x,
+    **SAME_CALL_ELEMENTWISE,
     "exp": lambda x: x.tanh().exp(),
     "log": lambda x: positive(x).log(),
     "sqrt": lambda x: positive(x).sqrt(),
-    "abs": lambda x: x.abs(),
-    "tanh": lambda x: x.tanh(),
-    "sigmoid": lambda x: x.sigmoid(),
-    "relu": lambda x: x.relu(),
-    "sin": lambda x: x.sin(),
-    "cos": lambda x: x.cos(),
-    "square": lambda x: x * x,
     "clamp": lambda x: x.clamp(-0.5, 0.5),
     "rsub": lambda x: 1.5 - x,
     "rdiv": lambda x: 1.0 / positive(x),

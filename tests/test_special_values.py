@@ -16,7 +16,7 @@ import pytest
 
 import match
 from match import Matrix
-from tests.parity import assert_close
+from tests.parity import SAME_CALL_BINARY, SAME_CALL_ELEMENTWISE, assert_close
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("numpy")
@@ -38,16 +38,10 @@ ROUNDING: dict[str, str] = {
 
 Op = Callable[..., Any]
 UNARY: dict[str, Op] = {
-    "neg": lambda x: -x,
+    **SAME_CALL_ELEMENTWISE,
     "exp": lambda x: x.exp(),
     "log": lambda x: x.log(),
     "sqrt": lambda x: x.sqrt(),
-    "abs": lambda x: x.abs(),
-    "tanh": lambda x: x.tanh(),
-    "sigmoid": lambda x: x.sigmoid(),
-    "relu": lambda x: x.relu(),
-    "sin": lambda x: x.sin(),
-    "cos": lambda x: x.cos(),
     "softplus": lambda x: (
         x.softplus() if isinstance(x, Matrix) else torch.nn.functional.softplus(x)
     ),
@@ -55,7 +49,6 @@ UNARY: dict[str, Op] = {
         x.leaky_relu(0.1) if isinstance(x, Matrix) else torch.nn.functional.leaky_relu(x, 0.1)
     ),
     "clamp": lambda x: x.clamp(-1.0, 1.0),
-    "square": lambda x: x * x,
     "pow3": lambda x: x**3.0,
     "rsub": lambda x: 1.0 - x,
     "rdiv": lambda x: 1.0 / x,
@@ -70,11 +63,7 @@ REDUCTIONS: dict[str, Op] = {
     "log_softmax": lambda x: x.log_softmax(dim=1),
 }
 BINARY: dict[str, Op] = {
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b,
-    "div": lambda a, b: a / b,
-    "pow": lambda a, b: a**b,
+    **SAME_CALL_BINARY,
     "maximum": lambda a, b: match.maximum(a, b) if isinstance(a, Matrix) else torch.maximum(a, b),
     "minimum": lambda a, b: match.minimum(a, b) if isinstance(a, Matrix) else torch.minimum(a, b),
 }
