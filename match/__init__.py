@@ -9,7 +9,7 @@ the backend; nothing above List2D can tell which one runs.
 
 from typing import Any
 
-from . import accel, nn, optim
+from . import accel, data, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad, trace
 from .creation import (
     arange,
@@ -42,6 +42,7 @@ __all__ = [
     "arange",
     "cat",
     "checkpoint",
+    "data",
     "enable_grad",
     "eye",
     "full",
