@@ -241,11 +241,15 @@ def test_synthetic_sets_do_not_touch_global_random() -> None:
 @pytest.mark.parametrize(
     ("make", "kwargs", "message"),
     [
-        (make_moons, {"n_samples": 0}, "n_samples must be at least 1"),
-        (make_moons, {"noise": -0.1}, "noise must be >= 0"),
-        (make_spirals, {"n_classes": 0}, "n_classes must be at least 1"),
-        (make_blobs, {"centers": 0}, "centers must be at least 1"),
-        (make_regression, {"n_features": 0}, "n_features must be at least 1"),
+        (make_moons, {"n_samples": 0}, "make_moons: n_samples must be a positive int, got 0"),
+        (make_moons, {"noise": -0.1}, "make_moons: noise must be >= 0"),
+        (make_spirals, {"n_classes": 0}, "make_spirals: n_classes must be a positive int, got 0"),
+        (make_blobs, {"centers": 0}, "make_blobs: centers must be a positive int, got 0"),
+        (
+            make_regression,
+            {"n_features": 0},
+            "make_regression: n_features must be a positive int, got 0",
+        ),
     ],
 )
 def test_synthetic_sets_reject_bad_arguments(
@@ -341,10 +345,13 @@ def test_loader_length_mismatch_names_both_lengths() -> None:
         DataLoader(X, y[:9])
 
 
-@pytest.mark.parametrize("batch_size", [0, -4, 2.5, True])
-def test_loader_rejects_bad_batch_size(batch_size: object) -> None:
+@pytest.mark.parametrize(
+    ("batch_size", "error"),
+    [(0, ValueError), (-4, ValueError), (2.5, TypeError), (True, TypeError)],
+)
+def test_loader_rejects_bad_batch_size(batch_size: object, error: type[Exception]) -> None:
     X, y = _numbered(10)
-    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+    with pytest.raises(error, match="DataLoader: batch_size must be a positive int"):
         DataLoader(X, y, batch_size=batch_size)  # type: ignore[arg-type]
 
 

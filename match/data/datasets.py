@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
 from collections.abc import Iterator, Sequence
@@ -17,7 +18,7 @@ from typing import Any
 from ..creation import mat
 from ..list2d import rng
 from ..matrix import Matrix
-from ._checks import check_index
+from ._checks import check_generator, check_index
 
 
 class Dataset:
@@ -83,8 +84,11 @@ class TensorDataset(Dataset):
             )
         self.tensors: tuple[Matrix | list[Any], ...] = tuple(columns)
 
-    def __getitem__(self, index: int) -> tuple[Any, ...]:
-        """The tuple of every argument's row ``index`` (negative indices count from the end)."""
+    def __getitem__(self, index: int | slice) -> tuple[Any, ...]:
+        """The tuple of every argument's row ``index`` (negative indices count from the end); a
+        slice gives the tuple of every argument's rows in it, as torch's TensorDataset."""
+        if isinstance(index, slice):
+            return tuple(column[index] for column in self.tensors)
         row = check_index("TensorDataset", index, len(self))
         return tuple(column[row] for column in self.tensors)
 
@@ -135,12 +139,9 @@ class ConcatDataset(Dataset):
     def __getitem__(self, index: int) -> Any:
         """The item at ``index`` of the chained datasets."""
         position = check_index("ConcatDataset", index, len(self))
-        start = 0
-        for dataset, stop in zip(self.datasets, self.cumulative_sizes):
-            if position < stop:
-                return dataset[position - start]
-            start = stop
-        raise AssertionError("unreachable: check_index bounds the position")
+        which = bisect.bisect_right(self.cumulative_sizes, position)
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][position - start]
 
     def __len__(self) -> int:
         """The total number of items."""
@@ -199,10 +200,7 @@ def random_split(
         ValueError: if the lengths do not add up to the dataset's size (or to 1).
         TypeError: if a length is not a number or ``generator`` is not a ``random.Random``.
     """
-    if generator is not None and not isinstance(generator, random.Random):
-        raise TypeError(
-            f"random_split: generator must be a random.Random, got {type(generator).__name__}"
-        )
+    check_generator("random_split", generator)
     sizes = _split_lengths(lengths, len(dataset))
     order = list(range(len(dataset)))
     (generator or rng()).shuffle(order)

@@ -8,6 +8,8 @@ import io
 from functools import lru_cache
 from importlib import resources
 
+from ._checks import check_bool
+
 # The digits file holds 1,797 images; the first 1,437 (80%) are the training split
 # and the last 360 the test split. Both halves contain every digit 33 to 146 times.
 DIGITS_N_TRAIN = 1437
@@ -57,6 +59,7 @@ def load_digits(split: str = "train", scale: bool = True) -> tuple[list[list[flo
 
     Raises:
         ValueError: if ``split`` is not one of the names above.
+        TypeError: if ``scale`` is not a bool.
 
     Data: "Optical Recognition of Handwritten Digits", E. Alpaydin and C. Kaynak
     (1998), UCI Machine Learning Repository, https://doi.org/10.24432/C50P49,
@@ -64,7 +67,7 @@ def load_digits(split: str = "train", scale: bool = True) -> tuple[list[list[flo
     """
     if split not in _DIGITS_SPLITS:
         valid = ", ".join(repr(name) for name in _DIGITS_SPLITS)
-        raise ValueError(f"split must be one of {valid}, got {split!r}")
+        raise ValueError(f"load_digits: split must be one of {valid}, got {split!r}")
     images, labels = _read_digits()
     if split == "train":
         part = slice(0, DIGITS_N_TRAIN)
@@ -72,6 +75,6 @@ def load_digits(split: str = "train", scale: bool = True) -> tuple[list[list[flo
         part = slice(DIGITS_N_TRAIN, DIGITS_N_TRAIN + DIGITS_N_TEST)
     else:
         part = slice(0, len(images))
-    divisor = _DIGITS_MAX_PIXEL if scale else 1.0
+    divisor = _DIGITS_MAX_PIXEL if check_bool("load_digits", "scale", scale) else 1.0
     X = [[pixel / divisor for pixel in image] for image in images[part]]
     return X, list(labels[part])

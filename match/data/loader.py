@@ -11,7 +11,15 @@ from typing import Any
 from ..creation import mat
 from ..list2d import rng
 from ..matrix import Matrix, stack
-from ._checks import _check_same_length, _to_list, _to_rows, check_bool, check_positive_int
+from ._checks import (
+    check_bool,
+    check_generator,
+    check_positive_int,
+    check_same_length,
+    check_seed,
+    to_list,
+    to_rows,
+)
 
 _UNSET: Any = object()  # batch_size's default depends on the form: 1 for a dataset, 32 for X, y
 
@@ -93,17 +101,19 @@ class DataLoader:
         y: the targets, one per row of ``X`` (or a Matrix, read as rows); only in Match's form.
         batch_size: number of samples per batch (the last batch may be smaller); by default
             1 in torch's form and 32 in Match's.
-        shuffle: if True, shuffle the order of samples at the start of each epoch.
+        shuffle: if True, shuffle the order of samples at the start of each epoch. Only a
+            bool or None (no shuffling) is accepted: torch shuffles for any truthy value.
         seed: seed for the loader's own ``random.Random`` (only used to shuffle).
         drop_last: if True, skip the last batch when it is smaller than ``batch_size``.
         collate_fn: torch's form only: turns a list of items into a batch.
         generator: a ``random.Random`` to shuffle with, instead of ``seed``.
 
     Raises:
-        ValueError: if ``batch_size`` is not a positive int; in Match's form also if X is
-            empty, X and y differ in length, or the rows of X (or y) differ in length.
-        TypeError: if ``dataset`` has no ``len()`` and ``[i]``, a flag is not a bool, or ``y``
-            mixes labels, numbers and rows.
+        ValueError: if ``batch_size`` is below 1; in Match's form also if X is empty, X and y
+            differ in length, or the rows of X (or y) differ in length.
+        TypeError: if ``batch_size`` is not an int (torch's ``batch_size=None`` is not
+            supported), ``dataset`` has no ``len()`` and ``[i]``, a flag is not a bool, ``seed``
+            is not an int, or ``y`` mixes labels, numbers and rows.
     """
 
     def __init__(
@@ -111,7 +121,7 @@ class DataLoader:
         dataset: Any,
         y: Any = None,
         batch_size: int = _UNSET,
-        shuffle: bool = False,
+        shuffle: bool | None = False,
         seed: int | None = None,
         drop_last: bool = False,
         collate_fn: Callable[[list[Any]], Any] | None = None,
@@ -125,16 +135,16 @@ class DataLoader:
         if batch_size is _UNSET:
             batch_size = 1 if torch_form else 32
         self.batch_size = check_positive_int("DataLoader", "batch_size", batch_size)
-        self.shuffle = check_bool("DataLoader", "shuffle", shuffle)
+        # torch shuffles for any truthy value, even the string "no"; Match takes only a bool, or
+        # None (torch's default, meaning False).
+        self.shuffle = False if shuffle is None else check_bool("DataLoader", "shuffle", shuffle)
         self.drop_last = check_bool("DataLoader", "drop_last", drop_last)
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(
                 f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}"
             )
-        if generator is not None and not isinstance(generator, random.Random):
-            raise TypeError(
-                f"DataLoader: generator must be a random.Random, got {type(generator).__name__}"
-            )
+        check_seed("DataLoader", seed)
+        check_generator("DataLoader", generator)
         if torch_form:
             if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
                 raise TypeError(
@@ -147,9 +157,9 @@ class DataLoader:
             if collate_fn is not None:
                 raise TypeError("DataLoader: collate_fn needs torch's form DataLoader(dataset)")
             self.dataset = None
-            self.X = _to_rows(dataset, "X")
-            y_list = _to_list(y, "y")
-            _check_same_length(self.X, y_list)
+            self.X = to_rows("DataLoader", "X", dataset)
+            y_list = to_list("DataLoader", "y", y)
+            check_same_length("DataLoader", self.X, y_list)
             if not self.X:
                 raise ValueError("DataLoader: X must contain at least one sample")
             self.y, self._y_kind = self._prepare_targets(y_list)
@@ -165,7 +175,7 @@ class DataLoader:
         if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in y):
             return [float(v) for v in y], "values"
         if all(isinstance(v, (list, tuple)) for v in y):
-            return _to_rows(y, "y"), "rows"
+            return to_rows("DataLoader", "y", y), "rows"
         raise TypeError(
             "DataLoader: y must hold only int labels, only numbers, or only rows of numbers "
             "(one per sample)"

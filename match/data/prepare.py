@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..nn.functional import one_hot as _one_hot
-from ._checks import _check_same_length, _copy, _to_list
+from ._checks import check_bool, check_number, check_same_length, check_seed, copy_item, to_list
 
 
 def train_test_split(
@@ -36,20 +36,22 @@ def train_test_split(
         ValueError: if X and y differ in length, ``test_size`` is not in (0, 1), or
             either part would be empty.
     """
-    X_list = _to_list(X, "X")
-    y_list = _to_list(y, "y")
-    _check_same_length(X_list, y_list)
-    if isinstance(test_size, bool) or not isinstance(test_size, (int, float)):
-        raise TypeError(f"test_size must be a number, got {type(test_size).__name__}")
-    if not 0.0 < test_size < 1.0:
-        raise ValueError(f"test_size must be strictly between 0 and 1, got {test_size}")
+    X_list = to_list("train_test_split", "X", X)
+    y_list = to_list("train_test_split", "y", y)
+    check_same_length("train_test_split", X_list, y_list)
+    if not 0.0 < check_number("train_test_split", "test_size", test_size) < 1.0:
+        raise ValueError(
+            f"train_test_split: test_size must be strictly between 0 and 1, got {test_size}"
+        )
+    check_seed("train_test_split", seed)
+    check_bool("train_test_split", "shuffle", shuffle)
 
     n = len(X_list)
     n_test = math.ceil(test_size * n)
     n_train = n - n_test
     if n_train < 1 or n_test < 1:
         raise ValueError(
-            f"cannot split {n} samples with test_size={test_size}: it gives "
+            f"train_test_split: cannot split {n} samples with test_size={test_size}: it gives "
             f"{n_train} training and {n_test} test samples, and both must be at least 1"
         )
 
@@ -60,10 +62,10 @@ def train_test_split(
     else:
         train_idx, test_idx = order[:n_train], order[n_train:]
     return (
-        [_copy(X_list[i]) for i in train_idx],
-        [_copy(X_list[i]) for i in test_idx],
-        [_copy(y_list[i]) for i in train_idx],
-        [_copy(y_list[i]) for i in test_idx],
+        [copy_item(X_list[i]) for i in train_idx],
+        [copy_item(X_list[i]) for i in test_idx],
+        [copy_item(y_list[i]) for i in train_idx],
+        [copy_item(y_list[i]) for i in test_idx],
     )
 
 
