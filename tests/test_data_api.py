@@ -240,63 +240,43 @@ def test_plain_list_form_is_unchanged() -> None:
 X4, Y4 = [[0.0], [1.0], [2.0], [3.0]], [0, 1, 0, 1]
 
 
+TORCH_FORM_BAD_KWARGS: list[tuple[dict[str, Any], type[Exception], str]] = [
+    ({"batch_size": 0}, ValueError, "batch_size must be a positive int, got 0"),
+    ({"batch_size": 2.0}, TypeError, "batch_size must be a positive int, got float"),
+    ({"batch_size": None}, TypeError, "batch_size must be a positive int, got NoneType"),
+    ({"shuffle": 1}, TypeError, "shuffle must be True or False, got int"),
+    ({"shuffle": "no"}, TypeError, "shuffle must be True or False, got str"),
+    ({"drop_last": 0}, TypeError, "drop_last must be True or False"),
+    ({"seed": "1"}, TypeError, "seed must be an int or None, got str"),
+    ({"generator": 1}, TypeError, "generator must be a random.Random"),
+    ({"collate_fn": 3}, TypeError, "collate_fn must be callable"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), TORCH_FORM_BAD_KWARGS)
+def test_loader_bad_keyword_names_data_loader(
+    kwargs: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=f"DataLoader: {message}"):
+        DataLoader(numbered(4), **kwargs)
+
+
 @pytest.mark.parametrize(
-    ("make", "error", "message"),
+    ("args", "kwargs", "error", "message"),
     [
-        (
-            lambda: DataLoader(numbered(4), batch_size=0),
-            ValueError,
-            "batch_size must be a positive int, got 0",
-        ),
-        (
-            lambda: DataLoader(numbered(4), batch_size=2.0),
-            TypeError,
-            "batch_size must be a positive int, got float",
-        ),
-        (
-            lambda: DataLoader(numbered(4), batch_size=None),
-            TypeError,
-            "batch_size must be a positive int, got NoneType",
-        ),
-        (lambda: DataLoader(numbered(4), 2, batch_size=2), TypeError, "batch_size given twice"),
-        (
-            lambda: DataLoader(numbered(4), shuffle=1),
-            TypeError,
-            "shuffle must be True or False, got int",
-        ),
-        (
-            lambda: DataLoader(numbered(4), shuffle="no"),
-            TypeError,
-            "shuffle must be True or False, got str",
-        ),
-        (
-            lambda: DataLoader(numbered(4), drop_last=0),
-            TypeError,
-            "drop_last must be True or False",
-        ),
-        (
-            lambda: DataLoader(numbered(4), seed="1"),
-            TypeError,
-            "seed must be an int or None, got str",
-        ),
-        (
-            lambda: DataLoader(numbered(4), generator=1),
-            TypeError,
-            "generator must be a random.Random",
-        ),
-        (lambda: DataLoader(numbered(4), collate_fn=3), TypeError, "collate_fn must be callable"),
-        (lambda: DataLoader(5), TypeError, r"dataset must support len\(\) and \[i\]"),
-        (lambda: DataLoader(X4, Y4, collate_fn=list), TypeError, "collate_fn needs torch's form"),
-        (lambda: DataLoader(X4, Y4[:3]), ValueError, r"len\(X\)=4 and len\(y\)=3"),
-        (lambda: DataLoader(X4, "abcd"), TypeError, "y must be a list"),
-        (lambda: DataLoader(X4, [0, [1.0], 0, 1]), TypeError, "y must hold only"),
+        ((numbered(4), 2), {"batch_size": 2}, TypeError, "batch_size given twice"),
+        ((5,), {}, TypeError, r"dataset must support len\(\) and \[i\]"),
+        ((X4, Y4), {"collate_fn": list}, TypeError, "collate_fn needs torch's form"),
+        ((X4, Y4[:3]), {}, ValueError, r"len\(X\)=4 and len\(y\)=3"),
+        ((X4, "abcd"), {}, TypeError, "y must be a list"),
+        ((X4, [0, [1.0], 0, 1]), {}, TypeError, "y must hold only"),
     ],
 )
-def test_loader_bad_input_names_data_loader(
-    make: Any, error: type[Exception], message: str
+def test_loader_bad_arguments_name_data_loader(
+    args: tuple[Any, ...], kwargs: dict[str, Any], error: type[Exception], message: str
 ) -> None:
     with pytest.raises(error, match=f"DataLoader: .*{message}"):
-        make()
+        DataLoader(*args, **kwargs)
 
 
 def test_a_refused_loader_leaves_the_generator_alone() -> None:
