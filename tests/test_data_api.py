@@ -145,6 +145,16 @@ def test_random_split_bad_lengths(lengths: list[Any], error: type[Exception], me
         random_split(numbered(10), lengths)
 
 
+def test_views_refuse_what_is_not_a_dataset() -> None:
+    for make, name in (
+        (lambda: random_split(5, [1]), "random_split"),
+        (lambda: Subset(5, [0]), "Subset"),
+        (lambda: ConcatDataset([numbered(2), 3]), "ConcatDataset"),
+    ):
+        with pytest.raises(TypeError, match=f"{name}: a dataset must support len"):
+            make()
+
+
 def test_random_split_refuses_a_torch_generator_by_name() -> None:
     with pytest.raises(TypeError, match=r"random_split: generator must be a random.Random"):
         random_split(numbered(10), [5, 5], generator=object())

@@ -65,6 +65,17 @@ def check_generator(caller: str, generator: Any) -> random.Random | None:
     return generator
 
 
+def check_dataset(caller: str, dataset: Any) -> Any:
+    """Return ``dataset`` if it has ``len()`` and ``[i]`` (a map-style dataset, as torch's
+    DataLoader needs), else raise a TypeError naming the caller and the type given."""
+    if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+        raise TypeError(
+            f"{caller}: a dataset must support len() and [i] (a Dataset), "
+            f"got {type(dataset).__name__}"
+        )
+    return dataset
+
+
 def check_index(caller: str, index: Any, length: int) -> int:
     """Return ``index`` as a position in ``0 .. length - 1`` (negative ones count from the end),
     as Python lists and torch do; raise TypeError/IndexError naming the caller otherwise."""

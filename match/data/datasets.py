@@ -18,7 +18,7 @@ from typing import Any
 from ..creation import mat
 from ..list2d import rng
 from ..matrix import Matrix
-from ._checks import check_generator, check_index
+from ._checks import check_dataset, check_generator, check_index
 
 
 class Dataset:
@@ -103,10 +103,14 @@ class TensorDataset(Dataset):
 
 class Subset(Dataset):
     """The items of ``dataset`` at ``indices``, in that order, without copying them (torch's
-    Subset: what :func:`random_split` returns). Its item ``i`` is ``dataset[indices[i]]``."""
+    Subset: what :func:`random_split` returns). Its item ``i`` is ``dataset[indices[i]]``.
+
+    Raises:
+        TypeError: if ``dataset`` has no ``len()`` and ``[i]``.
+    """
 
     def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
-        self.dataset = dataset
+        self.dataset = check_dataset("Subset", dataset)
         self.indices = list(indices)
 
     def __getitem__(self, index: int) -> Any:
@@ -124,10 +128,11 @@ class ConcatDataset(Dataset):
 
     Raises:
         ValueError: if ``datasets`` is empty.
+        TypeError: if one of them has no ``len()`` and ``[i]``.
     """
 
     def __init__(self, datasets: Sequence[Any]) -> None:
-        self.datasets = list(datasets)
+        self.datasets = [check_dataset("ConcatDataset", dataset) for dataset in datasets]
         if not self.datasets:
             raise ValueError("ConcatDataset: datasets should not be an empty list")
         self.cumulative_sizes: list[int] = []
@@ -198,10 +203,11 @@ def random_split(
 
     Raises:
         ValueError: if the lengths do not add up to the dataset's size (or to 1).
-        TypeError: if a length is not a number or ``generator`` is not a ``random.Random``.
+        TypeError: if a length is not a number, ``dataset`` has no ``len()`` and ``[i]``, or
+            ``generator`` is not a ``random.Random``.
     """
     check_generator("random_split", generator)
-    sizes = _split_lengths(lengths, len(dataset))
+    sizes = _split_lengths(lengths, len(check_dataset("random_split", dataset)))
     order = list(range(len(dataset)))
     (generator or rng()).shuffle(order)
     parts, start = [], 0

@@ -13,6 +13,7 @@ from ..list2d import rng
 from ..matrix import Matrix, stack
 from ._checks import (
     check_bool,
+    check_dataset,
     check_generator,
     check_positive_int,
     check_same_length,
@@ -146,12 +147,7 @@ class DataLoader:
         check_seed("DataLoader", seed)
         check_generator("DataLoader", generator)
         if torch_form:
-            if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
-                raise TypeError(
-                    f"DataLoader: dataset must support len() and [i] (a Dataset), "
-                    f"got {type(dataset).__name__}"
-                )
-            self.dataset: Any = dataset
+            self.dataset: Any = check_dataset("DataLoader", dataset)
             self.collate_fn = collate_fn or default_collate
         else:
             if collate_fn is not None:
