@@ -6,7 +6,6 @@ import csv
 import gzip
 import io
 from functools import lru_cache
-from importlib import resources
 
 from ._checks import check_bool
 
@@ -22,6 +21,8 @@ _DIGITS_SPLITS = ("train", "test", "all")
 @lru_cache(maxsize=1)
 def _read_digits() -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
     """Read the bundled digits file once; tuples so the cached copy cannot be changed."""
+    from importlib import resources  # lazy: it pulls in tempfile and shutil
+
     raw = resources.files(__package__).joinpath(_DIGITS_FILE).read_bytes()
     text = gzip.decompress(raw).decode("ascii")
     images: list[tuple[int, ...]] = []
