@@ -192,6 +192,8 @@ def test_default_collate_matches_torch_for_tuples_and_dicts() -> None:
         (torch.tensor(row, dtype=torch.float64), i, row[0]) for i, row in enumerate(rows)
     ]
     assert_same_item(match_collate(items), tdata.default_collate(torch_items), "tuples")
+    for numbers in ([1, 2, 3], [1.5, 2.0], [1, 2.5], [2.5, 1]):  # mixed: floats, as torch
+        assert_same_item(match_collate(numbers), tdata.default_collate(numbers), f"{numbers}")
     dicts = [{"x": x, "label": label} for x, label, _ in items]
     torch_dicts = [{"x": x, "label": label} for x, label, _ in torch_items]
     assert_same_item(match_collate(dicts), tdata.default_collate(torch_dicts), "dicts")

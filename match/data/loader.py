@@ -30,8 +30,8 @@ def default_collate(batch: Sequence[Any]) -> Any:
 
     - 1 x N Matrices (rows, Match's 1D tensors) are stacked into a (batch, N) Matrix;
     - ints (class labels) stay a ``list[int]``, which is what ``CrossEntropyLoss`` takes;
-    - floats become a (batch, 1) Matrix (torch gives shape (batch,), which would broadcast
-      wrongly against a model's (batch, 1) output);
+    - floats (or ints and floats mixed, as torch) become a (batch, 1) Matrix (torch gives
+      shape (batch,), which would broadcast wrongly against a model's (batch, 1) output);
     - tuples and lists (e.g. ``(x, y)`` pairs) are collated position by position into a list,
       dicts key by key; anything else is returned as a list.
 
@@ -53,8 +53,10 @@ def default_collate(batch: Sequence[Any]) -> Any:
                 f"{shapes} (Match has no 3D tensors: pass DataLoader a collate_fn)"
             )
         return stack(list(batch))
-    if isinstance(first, float) and all(isinstance(item, float) for item in batch):
-        return mat([[item] for item in batch], requires_grad=False)
+    if all(isinstance(item, (int, float)) and not isinstance(item, bool) for item in batch):
+        if all(isinstance(item, int) for item in batch):
+            return list(batch)
+        return mat([[float(item)] for item in batch], requires_grad=False)
     if isinstance(first, Mapping):
         return {key: default_collate([item[key] for item in batch]) for key in first}
     if isinstance(first, (tuple, list)):
