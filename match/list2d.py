@@ -645,6 +645,99 @@ class List2D:
         (the gradient of `take`)."""
         return self.__new(self.kernels.index_add(nrow, ncol, rows, cols, self.vals))
 
+    # -- fused and in-place updates, for optimizers -----------------------------------------
+    # torch's names. The `_` methods here write into this List2D's storage instead of
+    # replacing it, so use them only on storage you own, such as an optimizer's buffers or a
+    # fresh result: a view that shares it (a numpy transpose, say) would change too. Operands
+    # are numbers or List2Ds of this one's shape (no broadcasting).
+    def __same_shape(self, op: str, *others: Any) -> list[Any]:
+        """The raw values of List2D operands of this shape and backend, checked."""
+        for other in others:
+            if not isinstance(other, List2D):
+                raise TypeError(f"{op}: expected a List2D, got {type(other).__name__}")
+            self.__check_backend(other, op)
+            if other.shape != self.shape:
+                raise ValueError(f"{op}: expected shape {self.shape}, got {other.shape}")
+        return [other.vals for other in others]
+
+    def __written(self, raw: Any) -> List2D:
+        """This List2D after a kernel wrote raw (its own storage) in place: a new version."""
+        self.vals = raw
+        self.version += 1
+        return self
+
+    def __inplace_binary(self, name: str, other: Number | List2D, op: str) -> List2D:
+        b = self.__operand(other, op)
+        if isinstance(other, List2D):
+            self.__same_shape(op, other)
+        return self.__written(self.kernels.binary_(name, self.vals, b))
+
+    def add(self, other: List2D, alpha: Number = 1.0) -> List2D:
+        """self + alpha * other, in one pass (torch.add with alpha)."""
+        (b,) = self.__same_shape("add", other)
+        scale = check_number(alpha, "add", "alpha")
+        return self.__new(self.kernels.add_scaled(self.vals, b, scale, False))
+
+    def add_(self, other: Number | List2D, alpha: Number = 1.0) -> List2D:
+        """self += alpha * other, written in place."""
+        scale = check_number(alpha, "add_", "alpha")
+        if not isinstance(other, List2D):
+            return self.__inplace_binary(
+                "add", check_number(other, "add_", "other") * scale, "add_"
+            )
+        (b,) = self.__same_shape("add_", other)
+        return self.__written(self.kernels.add_scaled(self.vals, b, scale, True))
+
+    def mul_(self, other: Number | List2D) -> List2D:
+        """self *= other, written in place."""
+        return self.__inplace_binary("mul", other, "mul_")
+
+    def div_(self, other: Number | List2D) -> List2D:
+        """self /= other, written in place."""
+        return self.__inplace_binary("div", other, "div_")
+
+    def maximum_(self, other: Number | List2D) -> List2D:
+        """self = maximum(self, other), written in place (nan if either is nan)."""
+        return self.__inplace_binary("maximum", other, "maximum_")
+
+    def addcmul(self, tensor1: List2D, tensor2: List2D, value: Number = 1.0) -> List2D:
+        """self + value * tensor1 * tensor2, in one pass (torch.addcmul)."""
+        b, c = self.__same_shape("addcmul", tensor1, tensor2)
+        v = check_number(value, "addcmul", "value")
+        return self.__new(self.kernels.addcmul(self.vals, b, c, v, False))
+
+    def addcmul_(self, tensor1: List2D, tensor2: List2D, value: Number = 1.0) -> List2D:
+        """self += value * tensor1 * tensor2, written in place."""
+        b, c = self.__same_shape("addcmul_", tensor1, tensor2)
+        v = check_number(value, "addcmul_", "value")
+        return self.__written(self.kernels.addcmul(self.vals, b, c, v, True))
+
+    def addcdiv(self, tensor1: List2D, tensor2: List2D, value: Number = 1.0) -> List2D:
+        """self + value * tensor1 / tensor2, in one pass (torch.addcdiv)."""
+        b, c = self.__same_shape("addcdiv", tensor1, tensor2)
+        v = check_number(value, "addcdiv", "value")
+        return self.__new(self.kernels.addcdiv(self.vals, b, c, v, False))
+
+    def addcdiv_(self, tensor1: List2D, tensor2: List2D, value: Number = 1.0) -> List2D:
+        """self += value * tensor1 / tensor2, written in place."""
+        b, c = self.__same_shape("addcdiv_", tensor1, tensor2)
+        v = check_number(value, "addcdiv_", "value")
+        return self.__written(self.kernels.addcdiv(self.vals, b, c, v, True))
+
+    def lerp_(self, end: List2D, weight: Number) -> List2D:
+        """self += weight * (end - self), written in place, with torch.lerp's rounding."""
+        (b,) = self.__same_shape("lerp_", end)
+        w = check_number(weight, "lerp_", "weight")
+        return self.__written(self.kernels.lerp(self.vals, b, w, True))
+
+    def set_(self, source: List2D) -> List2D:
+        """Take source's storage as this List2D's, without a copy (torch's set_), in place: the
+        way to install a fresh result, such as an optimizer's update of a parameter. source
+        must not be written to afterwards."""
+        (raw,) = self.__same_shape("set_", source)
+        self.__replace(raw)
+        return self
+
 
 def _unary_method(name: str) -> Callable[[List2D], List2D]:
     def method(self: List2D) -> List2D:
