@@ -672,21 +672,26 @@ class List2D:
             self.__same_shape(op, other)
         return self.__written(self.kernels.binary_(name, self.vals, b))
 
+    def __fused(
+        self, kernel: str, op: str, operands: tuple[Any, ...], number: Any, what: str
+    ) -> List2D:
+        """The fused kernel's result: written in place for an op named with `_`, else new."""
+        raws = self.__same_shape(op, *operands)
+        scalar = check_number(number, op, what)
+        in_place = op.endswith("_")
+        raw = getattr(self.kernels, kernel)(self.vals, *raws, scalar, in_place)
+        return self.__written(raw) if in_place else self.__new(raw)
+
     def add(self, other: List2D, alpha: Number = 1.0) -> List2D:
         """self + alpha * other, in one pass (torch.add with alpha)."""
-        (b,) = self.__same_shape("add", other)
-        scale = check_number(alpha, "add", "alpha")
-        return self.__new(self.kernels.add_scaled(self.vals, b, scale, False))
+        return self.__fused("add_scaled", "add", (other,), alpha, "alpha")
 
     def add_(self, other: Number | List2D, alpha: Number = 1.0) -> List2D:
         """self += alpha * other, written in place."""
+        if isinstance(other, List2D):
+            return self.__fused("add_scaled", "add_", (other,), alpha, "alpha")
         scale = check_number(alpha, "add_", "alpha")
-        if not isinstance(other, List2D):
-            return self.__inplace_binary(
-                "add", check_number(other, "add_", "other") * scale, "add_"
-            )
-        (b,) = self.__same_shape("add_", other)
-        return self.__written(self.kernels.add_scaled(self.vals, b, scale, True))
+        return self.__inplace_binary("add", check_number(other, "add_", "other") * scale, "add_")
 
     def mul_(self, other: Number | List2D) -> List2D:
         """self *= other, written in place."""
@@ -702,33 +707,23 @@ class List2D:
 
     def addcmul(self, tensor1: List2D, tensor2: List2D, value: Number = 1.0) -> List2D:
         """self + value * tensor1 * tensor2, in one pass (torch.addcmul)."""
-        b, c = self.__same_shape("addcmul", tensor1, tensor2)
-        v = check_number(value, "addcmul", "value")
-        return self.__new(self.kernels.addcmul(self.vals, b, c, v, False))
+        return self.__fused("addcmul", "addcmul", (tensor1, tensor2), value, "value")
 
     def addcmul_(self, tensor1: List2D, tensor2: List2D, value: Number = 1.0) -> List2D:
         """self += value * tensor1 * tensor2, written in place."""
-        b, c = self.__same_shape("addcmul_", tensor1, tensor2)
-        v = check_number(value, "addcmul_", "value")
-        return self.__written(self.kernels.addcmul(self.vals, b, c, v, True))
+        return self.__fused("addcmul", "addcmul_", (tensor1, tensor2), value, "value")
 
     def addcdiv(self, tensor1: List2D, tensor2: List2D, value: Number = 1.0) -> List2D:
         """self + value * tensor1 / tensor2, in one pass (torch.addcdiv)."""
-        b, c = self.__same_shape("addcdiv", tensor1, tensor2)
-        v = check_number(value, "addcdiv", "value")
-        return self.__new(self.kernels.addcdiv(self.vals, b, c, v, False))
+        return self.__fused("addcdiv", "addcdiv", (tensor1, tensor2), value, "value")
 
     def addcdiv_(self, tensor1: List2D, tensor2: List2D, value: Number = 1.0) -> List2D:
         """self += value * tensor1 / tensor2, written in place."""
-        b, c = self.__same_shape("addcdiv_", tensor1, tensor2)
-        v = check_number(value, "addcdiv_", "value")
-        return self.__written(self.kernels.addcdiv(self.vals, b, c, v, True))
+        return self.__fused("addcdiv", "addcdiv_", (tensor1, tensor2), value, "value")
 
     def lerp_(self, end: List2D, weight: Number) -> List2D:
         """self += weight * (end - self), written in place, with torch.lerp's rounding."""
-        (b,) = self.__same_shape("lerp_", end)
-        w = check_number(weight, "lerp_", "weight")
-        return self.__written(self.kernels.lerp(self.vals, b, w, True))
+        return self.__fused("lerp", "lerp_", (end,), weight, "weight")
 
     def set_(self, source: List2D) -> List2D:
         """Take source's storage as this List2D's, without a copy (torch's set_), in place: the

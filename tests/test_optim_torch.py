@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 import match
-from match import List2D, nn, optim
+from match import List2D, optim
 from tests.parity import assert_close, random_rows
-from tests.test_optim import X, Y, assert_same_parameters, models, train
+from tests.test_optim import assert_same_parameters, models, train
 
 torch = pytest.importorskip("torch")
 STEPS = 50
@@ -77,27 +77,6 @@ def test_defaults_match_torch(name: str) -> None:
     theirs = getattr(torch.optim, name)([torch.ones(1, requires_grad=True)]).defaults
     for key, value in ours.items():
         assert theirs[key] == value, (name, key)
-
-
-@pytest.mark.parametrize("name", ["NAdam", "Adagrad", "RAdam"])
-def test_resume_is_exact(name: str) -> None:
-    xm, ym = match.mat(X, requires_grad=False), match.mat(Y, requires_grad=False)
-
-    def run(model: nn.Module, opt: optim.Optimizer, steps: int) -> None:
-        for _ in range(steps):
-            opt.zero_grad()
-            nn.MSELoss()(model(xm), ym).backward()
-            opt.step()
-
-    straight, _ = models(4)
-    run(straight, getattr(optim, name)(straight.parameters(), lr=0.01), 12)
-    first, _ = models(4)
-    opt1 = getattr(optim, name)(first.parameters(), lr=0.01)
-    run(first, opt1, 6)
-    opt2 = getattr(optim, name)(first.parameters(), lr=0.01)
-    opt2.load_state_dict(opt1.state_dict())
-    run(first, opt2, 6)
-    assert first.state_dict() == straight.state_dict()
 
 
 def test_a_parameter_without_gradient_gets_no_decay_or_momentum() -> None:

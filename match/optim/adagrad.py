@@ -7,7 +7,7 @@ from typing import Any
 
 from ..list2d import List2D
 from ..matrix import Matrix
-from .optimizer import Optimizer
+from .optimizer import Optimizer, arguments
 
 __all__ = ["Adagrad"]
 
@@ -37,15 +37,7 @@ class Adagrad(Optimizer):
         maximize: bool = False,
     ) -> None:
         """torch's defaults. The sums start at initial_accumulator_value."""
-        defaults = dict(
-            lr=lr,
-            lr_decay=lr_decay,
-            weight_decay=weight_decay,
-            initial_accumulator_value=initial_accumulator_value,
-            eps=eps,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, arguments(locals()))
 
     def _update(
         self, p: Matrix, grad: List2D, state: dict[str, Any], group: dict[str, Any]

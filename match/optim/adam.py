@@ -8,7 +8,7 @@ from typing import Any
 
 from ..list2d import List2D
 from ..matrix import Matrix
-from .optimizer import Optimizer
+from .optimizer import Optimizer, arguments
 
 __all__ = ["Adam", "AdamW", "NAdam", "RAdam"]
 
@@ -62,16 +62,7 @@ class Adam(Optimizer):
         decoupled_weight_decay: bool = False,
     ) -> None:
         """torch's defaults."""
-        defaults = dict(
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            amsgrad=amsgrad,
-            maximize=maximize,
-            decoupled_weight_decay=decoupled_weight_decay,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, arguments(locals()))
 
     def _update(
         self, p: Matrix, grad: List2D, state: dict[str, Any], group: dict[str, Any]
@@ -136,16 +127,7 @@ class NAdam(Optimizer):
         maximize: bool = False,
     ) -> None:
         """torch's defaults."""
-        defaults = dict(
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            momentum_decay=momentum_decay,
-            decoupled_weight_decay=decoupled_weight_decay,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, arguments(locals()))
 
     def _update(
         self, p: Matrix, grad: List2D, state: dict[str, Any], group: dict[str, Any]
@@ -185,15 +167,7 @@ class RAdam(Optimizer):
         maximize: bool = False,
     ) -> None:
         """torch's defaults."""
-        defaults = dict(
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            decoupled_weight_decay=decoupled_weight_decay,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, arguments(locals()))
 
     def _update(
         self, p: Matrix, grad: List2D, state: dict[str, Any], group: dict[str, Any]

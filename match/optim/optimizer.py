@@ -90,6 +90,12 @@ def _buffers(saved: Any, p: Matrix, where: str) -> dict[str, Any]:
     }
 
 
+def arguments(local_names: dict[str, Any]) -> dict[str, Any]:
+    """An optimizer's defaults: its constructor's arguments (from `locals()`, taken first
+    thing), less self and params."""
+    return {k: v for k, v in local_names.items() if k not in ("self", "params", "__class__")}
+
+
 def check_hyperparameter(value: Any, kind: str, op: str, what: str) -> Any:
     """value checked to be of a kind: 'rate' (a finite number >= 0), 'number' (finite),
     'fraction' (a number in [0, 1)), 'flag' (True or False) or 'betas' (a pair of fractions).

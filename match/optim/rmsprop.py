@@ -7,7 +7,7 @@ from typing import Any
 
 from ..list2d import List2D
 from ..matrix import Matrix
-from .optimizer import Optimizer
+from .optimizer import Optimizer, arguments
 
 __all__ = ["RMSprop"]
 
@@ -40,16 +40,7 @@ class RMSprop(Optimizer):
         maximize: bool = False,
     ) -> None:
         """torch's defaults."""
-        defaults = dict(
-            lr=lr,
-            alpha=alpha,
-            eps=eps,
-            weight_decay=weight_decay,
-            momentum=momentum,
-            centered=centered,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, arguments(locals()))
 
     def _update(
         self, p: Matrix, grad: List2D, state: dict[str, Any], group: dict[str, Any]

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..list2d import List2D
 from ..matrix import Matrix
-from .optimizer import Optimizer
+from .optimizer import Optimizer, arguments
 
 __all__ = ["SGD"]
 
@@ -40,15 +40,7 @@ class SGD(Optimizer):
         maximize: bool = False,
     ) -> None:
         """torch's defaults."""
-        defaults = dict(
-            lr=lr,
-            momentum=momentum,
-            dampening=dampening,
-            weight_decay=weight_decay,
-            nesterov=nesterov,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, arguments(locals()))
 
     def _checked(self, settings: dict[str, Any]) -> dict[str, Any]:
         """Nesterov momentum needs a momentum and no dampening, as in torch."""
