@@ -128,7 +128,7 @@ def main() -> None:
     print(f"{'backend':8} {'optimizer':10} {'old us':>9} {'new us':>9} {'old/new':>8}", end="")
     print(f" {'torch us':>9} {'new/torch':>9}" if torch else "")
     for backend in match.accel.available():
-        inner = 3 if backend == "python" else 30
+        inner = 10 if backend == "python" else 30
         for name, old in (("Adam", old_adam_step), ("SGD", old_sgd_step)):
             old_params, new_params = match_params(backend), match_params(backend)
             states: list[dict[str, Any]] = [{} for _ in old_params]
