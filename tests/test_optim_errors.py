@@ -49,6 +49,12 @@ for name in OPTIMIZERS:
             "lr must be a number",
         ),
         (
+            f"{name}-zero_grad-str",
+            lambda m=make: m(param()).zero_grad("yes"),
+            TypeError,
+            "zero_grad: set_to_none",
+        ),
+        (
             f"{name}-load_state_dict-str",
             lambda m=make: m(param()).load_state_dict("a"),
             ValueError,

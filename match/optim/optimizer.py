@@ -205,6 +205,7 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradient of every parameter: to None (the default, as in torch), or to
         zeros in place with `set_to_none=False`."""
+        check_hyperparameter(set_to_none, "flag", f"{type(self).__name__}.zero_grad", "set_to_none")
         for group in self.param_groups:
             for p in group["params"]:
                 p.zero_grad(set_to_none)
