@@ -22,7 +22,9 @@ Rules that hold on every backend:
   inf. Each backend enforces this in one place (`python.py`: a safe fallback per table row;
   `array.py`: numpy's error state, set around every kernel call).
 - Kernels never modify their inputs, and never write into an array after returning it, so
-  results may share memory with their inputs (a transpose may be a view).
+  results may share memory with their inputs (a transpose may be a view). The one exception is
+  the fused updates' in-place form (`binary_`, and `in_place=True`), which writes into its first
+  argument: storage its caller owns, such as an optimizer's buffer.
 - Backends are never mixed silently: List2D raises a RuntimeError naming both.
 """
 
