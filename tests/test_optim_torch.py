@@ -180,3 +180,29 @@ def test_fused_methods_reject_bad_operands_and_change_nothing(call: Any, error: 
     with pytest.raises(error):
         call(a)
     assert a.tolist() == A and a.version == 0
+
+
+def test_step_with_a_closure_returns_its_loss() -> None:
+    w = match.mat([[1.0, -2.0]])
+    opt = optim.SGD([w], lr=0.1)
+    tw = torch.tensor([[1.0, -2.0]], requires_grad=True)
+    topt = torch.optim.SGD([tw], lr=0.1)
+
+    def closure() -> Any:
+        opt.zero_grad()
+        loss = (w * w).sum()
+        loss.backward()
+        return loss
+
+    def tclosure() -> Any:
+        topt.zero_grad()
+        loss = (tw * tw).sum()
+        loss.backward()
+        return loss
+
+    with match.no_grad():  # the closure records its graph all the same
+        loss = opt.step(closure)
+    assert loss.item() == topt.step(tclosure).item() == 5.0
+    assert_close(w, tw, rtol=1e-15, what="after the step")
+    with pytest.raises(TypeError, match="SGD.step: closure"):
+        opt.step(3)

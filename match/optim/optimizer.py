@@ -14,9 +14,10 @@ view or a recorded operation that shares its old storage never changes under it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..autograd import enable_grad
 from ..list2d import List2D
 from ..matrix import Matrix
 
@@ -210,15 +211,28 @@ class Optimizer:
             for p in group["params"]:
                 p.zero_grad(set_to_none)
 
-    def step(self) -> None:
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (those whose .grad is None are skipped,
-        as in torch: no weight decay or momentum for a parameter that got no gradient)."""
+        as in torch: no weight decay or momentum for a parameter that got no gradient).
+
+        closure, as in torch: a function that zeroes the gradients, computes the loss, calls
+        backward and returns the loss; it runs first, and step returns what it returned."""
+        if closure is not None and not callable(closure):
+            raise TypeError(
+                f"{type(self).__name__}.step: closure must be a function, got "
+                f"{type(closure).__name__}"
+            )
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
         for group in self.param_groups:
             for p in group["params"]:
                 if p._grad is None:
                     continue
                 grad = -p._grad if group.get("maximize") else p._grad
                 self._update(p, grad, self._state.setdefault(id(p), {}), group)
+        return loss
 
     def _update(
         self, p: Matrix, grad: List2D, state: dict[str, Any], group: dict[str, Any]
