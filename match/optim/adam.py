@@ -67,14 +67,16 @@ class Adam(Optimizer):
     def _update(
         self, p: Matrix, grad: List2D, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
-        (beta1, beta2) = group["betas"]
+        beta1, beta2 = group["betas"]
         _moments(p, grad, state, group)
         step = state["step"]
         step_size = group["lr"] / (1 - beta1**step)
         bias_correction2_sqrt = (1 - beta2**step) ** 0.5
         v = state["exp_avg_sq"]
         if group["amsgrad"]:  # v = the running maximum of v (which starts at 0)
-            v = state.setdefault("max_exp_avg_sq", v.new_full(*v.shape, 0.0)).maximum_(v)
+            if "max_exp_avg_sq" not in state:
+                state["max_exp_avg_sq"] = v.new_full(*v.shape, 0.0)
+            v = state["max_exp_avg_sq"].maximum_(v)
         denom = v.sqrt().div_(bias_correction2_sqrt).add_(group["eps"])
         p.data.set_(p.data.addcdiv(state["exp_avg"], denom, -step_size))  # p - step_size m/denom
 
