@@ -645,6 +645,94 @@ class List2D:
         (the gradient of `take`)."""
         return self.__new(self.kernels.index_add(nrow, ncol, rows, cols, self.vals))
 
+    # -- fused and in-place updates, for optimizers -----------------------------------------
+    # torch's names. The `_` methods here write into this List2D's storage instead of
+    # replacing it, so use them only on storage you own, such as an optimizer's buffers or a
+    # fresh result: a view that shares it (a numpy transpose, say) would change too. Operands
+    # are numbers or List2Ds of this one's shape (no broadcasting).
+    def __same_shape(self, op: str, *others: Any) -> list[Any]:
+        """The raw values of List2D operands of this shape and backend, checked."""
+        for other in others:
+            if not isinstance(other, List2D):
+                raise TypeError(f"{op}: expected a List2D, got {type(other).__name__}")
+            self.__check_backend(other, op)
+            if other.shape != self.shape:
+                raise ValueError(f"{op}: expected shape {self.shape}, got {other.shape}")
+        return [other.vals for other in others]
+
+    def __written(self, raw: Any) -> List2D:
+        """This List2D after a kernel wrote raw (its own storage) in place: a new version."""
+        self.vals = raw
+        self.version += 1
+        return self
+
+    def __inplace_binary(self, name: str, other: Number | List2D, op: str) -> List2D:
+        b = self.__operand(other, op)
+        if isinstance(other, List2D):
+            self.__same_shape(op, other)
+        return self.__written(self.kernels.binary_(name, self.vals, b))
+
+    def __fused(
+        self, kernel: str, op: str, operands: tuple[Any, ...], number: Any, what: str
+    ) -> List2D:
+        """The fused kernel's result: written in place for an op named with `_`, else new."""
+        raws = self.__same_shape(op, *operands)
+        scalar = check_number(number, op, what)
+        in_place = op.endswith("_")
+        raw = getattr(self.kernels, kernel)(self.vals, *raws, scalar, in_place)
+        return self.__written(raw) if in_place else self.__new(raw)
+
+    def add(self, other: List2D, alpha: Number = 1.0) -> List2D:
+        """self + alpha * other, in one pass (torch.add with alpha)."""
+        return self.__fused("add_scaled", "add", (other,), alpha, "alpha")
+
+    def add_(self, other: Number | List2D, alpha: Number = 1.0) -> List2D:
+        """self += alpha * other, written in place."""
+        if isinstance(other, List2D):
+            return self.__fused("add_scaled", "add_", (other,), alpha, "alpha")
+        scale = check_number(alpha, "add_", "alpha")
+        return self.__inplace_binary("add", check_number(other, "add_", "other") * scale, "add_")
+
+    def mul_(self, other: Number | List2D) -> List2D:
+        """self *= other, written in place."""
+        return self.__inplace_binary("mul", other, "mul_")
+
+    def div_(self, other: Number | List2D) -> List2D:
+        """self /= other, written in place."""
+        return self.__inplace_binary("div", other, "div_")
+
+    def maximum_(self, other: Number | List2D) -> List2D:
+        """self = maximum(self, other), written in place (nan if either is nan)."""
+        return self.__inplace_binary("maximum", other, "maximum_")
+
+    def addcmul(self, tensor1: List2D, tensor2: List2D, value: Number = 1.0) -> List2D:
+        """self + value * tensor1 * tensor2, in one pass (torch.addcmul)."""
+        return self.__fused("addcmul", "addcmul", (tensor1, tensor2), value, "value")
+
+    def addcmul_(self, tensor1: List2D, tensor2: List2D, value: Number = 1.0) -> List2D:
+        """self += value * tensor1 * tensor2, written in place."""
+        return self.__fused("addcmul", "addcmul_", (tensor1, tensor2), value, "value")
+
+    def addcdiv(self, tensor1: List2D, tensor2: List2D, value: Number = 1.0) -> List2D:
+        """self + value * tensor1 / tensor2, in one pass (torch.addcdiv)."""
+        return self.__fused("addcdiv", "addcdiv", (tensor1, tensor2), value, "value")
+
+    def addcdiv_(self, tensor1: List2D, tensor2: List2D, value: Number = 1.0) -> List2D:
+        """self += value * tensor1 / tensor2, written in place."""
+        return self.__fused("addcdiv", "addcdiv_", (tensor1, tensor2), value, "value")
+
+    def lerp_(self, end: List2D, weight: Number) -> List2D:
+        """self += weight * (end - self), written in place, with torch.lerp's rounding."""
+        return self.__fused("lerp", "lerp_", (end,), weight, "weight")
+
+    def set_(self, source: List2D) -> List2D:
+        """Take source's storage as this List2D's, without a copy (torch's set_), in place: the
+        way to install a fresh result, such as an optimizer's update of a parameter. source
+        must not be written to afterwards."""
+        (raw,) = self.__same_shape("set_", source)
+        self.__replace(raw)
+        return self
+
 
 def _unary_method(name: str) -> Callable[[List2D], List2D]:
     def method(self: List2D) -> List2D:

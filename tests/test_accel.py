@@ -482,3 +482,32 @@ def test_every_backend_table_has_exactly_the_contracts_rows() -> None:
     for name in backend.UNARY:
         if name != "neg":  # -m is List2D.__neg__
             assert callable(getattr(List2D, name)), f"List2D has no {name} method"
+
+
+@needs_numpy
+@array_kernels
+def test_fused_update_kernels_agree_with_python_in_both_forms(kernels: Any) -> None:
+    py = PY
+    b, c = rows(2, 5, 11), SPECIAL[::-1]  # c holds 0 and -0: IEEE division, no warnings
+    calls = {
+        "add_scaled": lambda k, a, x, y, in_place: k.add_scaled(a, x, -0.5, in_place),
+        "addcmul": lambda k, a, x, y, in_place: k.addcmul(a, x, y, 0.25, in_place),
+        "addcdiv": lambda k, a, x, y, in_place: k.addcdiv(a, x, y, -2.0, in_place),
+        "lerp-small": lambda k, a, x, y, in_place: k.lerp(a, x, 0.1, in_place),
+        "lerp-large": lambda k, a, x, y, in_place: k.lerp(a, x, 0.9, in_place),
+        "binary_": lambda k, a, x, y, in_place: k.binary_("div", a, y),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name, call in calls.items():
+            for in_place in (False, True):
+                a_py, a = [list(r) for r in SPECIAL], kernels.from_rows(SPECIAL)
+                expected = call(py, a_py, b, c, in_place)
+                out = call(kernels, a, kernels.from_rows(b), kernels.from_rows(c), in_place)
+                assert_agree(out, expected, f"{name} in_place={in_place}")
+                if in_place or name == "binary_":  # written into a, and a returned
+                    assert out is a and expected is a_py
+                    assert_agree(a, expected, name)
+                else:  # a new value; a left alone
+                    assert_agree(a, SPECIAL, name)
+                    assert_agree(a_py, SPECIAL, name)

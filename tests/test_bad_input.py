@@ -593,15 +593,6 @@ KNOWN_BUGS: dict[str, str] = {
     "HuberLoss-delta-negative": "accepted silently (expected ValueError)",
     "SmoothL1Loss-beta-negative": "accepted silently (expected ValueError)",
     "functional-cross_entropy-range": "message does not name cross_entropy: nll_loss: target in...",
-    "SGD-lr-str": "message does not name SGD: '<' not supported between instances of 'str' and...",
-    "Adam-lr-str": "message does not name Adam: '<' not supported between instances of 'str' an...",
-    "AdamW-lr-str": "message does not name AdamW: '<' not supported between instances of 'str'...",
-    "RMSprop-lr-str": "message does not name RMSprop: '<' not supported between instances of 's...",
-    "Adam-betas-one": "IndexError, not ValueError: tuple index out of range",
-    "AdamW-betas-one": "IndexError, not ValueError: tuple index out of range",
-    "StepLR-step_size-zero": "accepted silently (expected ValueError)",
-    "ExponentialLR-gamma-str": "accepted silently (expected TypeError)",
-    "CosineAnnealingLR-T_max-zero": "accepted silently (expected ValueError)",
 }
 
 

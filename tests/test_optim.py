@@ -165,6 +165,9 @@ def test_invalid_arguments() -> None:
         ("SGD", {"lr": 0.05, "momentum": 0.9}),
         ("Adam", {"lr": 0.01, "amsgrad": True}),
         ("RMSprop", {"momentum": 0.5, "centered": True}),
+        ("Adagrad", {"lr": 0.05, "lr_decay": 0.01}),
+        ("NAdam", {"lr": 0.01}),
+        ("RAdam", {"lr": 0.01, "betas": (0.9, 0.9)}),
     ],
 )
 def test_resume_from_saved_state_is_exact(name: str, kwargs: dict, tmp_path: Path) -> None:

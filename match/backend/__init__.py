@@ -22,7 +22,9 @@ Rules that hold on every backend:
   inf. Each backend enforces this in one place (`python.py`: a safe fallback per table row;
   `array.py`: numpy's error state, set around every kernel call).
 - Kernels never modify their inputs, and never write into an array after returning it, so
-  results may share memory with their inputs (a transpose may be a view).
+  results may share memory with their inputs (a transpose may be a view). The one exception is
+  the fused updates' in-place form (`binary_`, and `in_place=True`), which writes into its first
+  argument: storage its caller owns, such as an optimizer's buffer.
 - Backends are never mixed silently: List2D raises a RuntimeError naming both.
 """
 
@@ -155,6 +157,28 @@ class Kernels(Protocol):
 
     def cat(self, parts: list[Raw], dim: int) -> Raw:
         """Parts joined top to bottom (dim=0) or side by side (dim=1)."""
+
+    # -- fused updates, for optimizers -----------------------------------------------------
+    # One pass each, where a chain of the kernels above would make a temporary per operator.
+    # b and c have a's shape; s, value and weight are floats. With in_place=True the result is
+    # written into a (storage the caller owns, such as an optimizer's buffer) and a is
+    # returned; with in_place=False a is left alone and a new value is returned.
+
+    def binary_(self, name: str, a: Raw, b: Raw | float) -> Raw:
+        """BINARY[name] of a and b (a float, or of a's shape) written into a; returns a."""
+
+    def add_scaled(self, a: Raw, b: Raw, s: float, in_place: bool) -> Raw:
+        """a + s * b (torch's add with alpha)."""
+
+    def addcmul(self, a: Raw, b: Raw, c: Raw, value: float, in_place: bool) -> Raw:
+        """a + value * b * c (torch.addcmul)."""
+
+    def addcdiv(self, a: Raw, b: Raw, c: Raw, value: float, in_place: bool) -> Raw:
+        """a + value * b / c (torch.addcdiv; IEEE results where c is 0)."""
+
+    def lerp(self, a: Raw, b: Raw, weight: float, in_place: bool) -> Raw:
+        """torch.lerp: a + weight * (b - a) when |weight| < 0.5, else
+        b - (b - a) * (1 - weight), so that weight 1 gives b exactly."""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -184,6 +184,38 @@ class ArrayKernels:
         """Concatenate along dim."""
         return self.xp.concatenate(parts, axis=dim)
 
+    # -- fused updates, for optimizers (see Kernels) ----------------------------------------
+    # One temporary at most: the products land in it, then the sum goes to a or to it.
+    def binary_(self, name: str, a: Array, b: Array | float) -> Array:
+        """BINARY[name] of a and b written into a."""
+        return self._ufuncs[name](a, b, out=a)
+
+    def add_scaled(self, a: Array, b: Array, s: float, in_place: bool) -> Array:
+        """a + s * b."""
+        scaled = self.xp.multiply(b, s)
+        return self.xp.add(a, scaled, out=a if in_place else scaled)
+
+    def addcmul(self, a: Array, b: Array, c: Array, value: float, in_place: bool) -> Array:
+        """a + value * b * c."""
+        term = self.xp.multiply(b, value)
+        term *= c
+        return self.xp.add(a, term, out=a if in_place else term)
+
+    def addcdiv(self, a: Array, b: Array, c: Array, value: float, in_place: bool) -> Array:
+        """a + value * b / c."""
+        term = self.xp.multiply(b, value)
+        term /= c
+        return self.xp.add(a, term, out=a if in_place else term)
+
+    def lerp(self, a: Array, b: Array, weight: float, in_place: bool) -> Array:
+        """torch's two-sided lerp."""
+        step = self.xp.subtract(b, a)
+        if abs(weight) < 0.5:
+            step *= weight
+            return self.xp.add(a, step, out=a if in_place else step)
+        step *= 1.0 - weight
+        return self.xp.subtract(b, step, out=a if in_place else step)
+
 
 def _run_quietly(kernel: Callable[..., Array]) -> Callable[..., Array]:
     """The kernel, run under the backend's errstate(all="ignore")."""
@@ -198,4 +230,8 @@ def _run_quietly(kernel: Callable[..., Array]) -> Callable[..., Array]:
 
 # The kernels that compute floating-point results (the others only move values).
 for _name in ("unary", "binary", "matmul", "matmul_t", "t_matmul", "sum", "max", "min"):
+    setattr(ArrayKernels, _name, _run_quietly(getattr(ArrayKernels, _name)))
+
+# The fused updates compute too (their block ends ArrayKernels).
+for _name in ("binary_", "add_scaled", "addcmul", "addcdiv", "lerp"):
     setattr(ArrayKernels, _name, _run_quietly(getattr(ArrayKernels, _name)))

@@ -334,6 +334,39 @@ class PythonKernels:
             return [list(row) for part in parts for row in part]
         return [list(chain.from_iterable(rows)) for rows in zip(*parts)]
 
+    # -- fused updates, for optimizers (see Kernels) ----------------------------------------
+    # One comprehension each, where the chain of kernels would build a list per operator.
+    def binary_(self, name: str, a: Rows, b: Rows | float) -> Rows:
+        """BINARY[name] of a and b written into a."""
+        return _into(a, self.binary(name, a, b))
+
+    def add_scaled(self, a: Rows, b: Rows, s: float, in_place: bool) -> Rows:
+        """a + s * b."""
+        out = [[x + s * y for x, y in zip(ra, rb)] for ra, rb in zip(a, b)]
+        return _into(a, out) if in_place else out
+
+    def addcmul(self, a: Rows, b: Rows, c: Rows, value: float, in_place: bool) -> Rows:
+        """a + value * b * c."""
+        out = [[x + value * y * z for x, y, z in zip(*rows)] for rows in zip(a, b, c)]
+        return _into(a, out) if in_place else out
+
+    def addcdiv(self, a: Rows, b: Rows, c: Rows, value: float, in_place: bool) -> Rows:
+        """a + value * b / c; a zero c redoes the pass with the IEEE-safe division."""
+        try:
+            out = [[x + value * y / z for x, y, z in zip(*rows)] for rows in zip(a, b, c)]
+        except ZeroDivisionError:
+            out = [[x + _safe_div(value * y, z) for x, y, z in zip(*rows)] for rows in zip(a, b, c)]
+        return _into(a, out) if in_place else out
+
+    def lerp(self, a: Rows, b: Rows, weight: float, in_place: bool) -> Rows:
+        """torch's two-sided lerp."""
+        if abs(weight) < 0.5:
+            out = [[x + weight * (y - x) for x, y in zip(ra, rb)] for ra, rb in zip(a, b)]
+        else:
+            rest = 1.0 - weight
+            out = [[y - (y - x) * rest for x, y in zip(ra, rb)] for ra, rb in zip(a, b)]
+        return _into(a, out) if in_place else out
+
 
 def _broadcast_map(fn: Scalar2, a: Rows | float, b: Rows | float) -> Rows:
     """fn over pairs of elements, stretching a plain float, a single row or a single column."""
@@ -354,3 +387,10 @@ def _broadcast_map(fn: Scalar2, a: Rows | float, b: Rows | float) -> Rows:
             y = rb[0]
             out.append([fn(x, y) for x in ra])
     return out
+
+
+# Used by the fused updates (the last block of PythonKernels).
+def _into(a: Rows, rows: Rows) -> Rows:
+    """a, its rows replaced by rows (in place: holders of a see the new values)."""
+    a[:] = rows
+    return a
