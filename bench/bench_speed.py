@@ -94,6 +94,25 @@ def table(title: str, rows: list[tuple[str, float, str]], unit: str) -> None:
         print(f"  {name:40} {seconds * scale:10.3f} {unit}   {note}")
 
 
+def mlp(nn: Any, sizes: tuple[int, int, int]) -> Any:
+    """Linear, ReLU, Linear with `nn` = match.nn or torch.nn (the same API)."""
+    n_in, n_hidden, n_out = sizes
+    return nn.Sequential(nn.Linear(n_in, n_hidden), nn.ReLU(), nn.Linear(n_hidden, n_out))
+
+
+def step_fn(model: Any, x: Any, targets: Any, opt: Any, loss_fn: Any) -> Callable[[], float]:
+    """One train step, written once for Match and torch: it returns the loss."""
+
+    def step() -> float:
+        loss = loss_fn(model(x), targets)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
 # ---------------------------------------------------------------------------------------------
 # numpy: the MLP step against torch and raw numpy
 # ---------------------------------------------------------------------------------------------
@@ -145,44 +164,24 @@ def numpy_step_contenders(
     losses: dict[str, float] = {}
 
     with accel.using("numpy"):
-        model = match.nn.Sequential(
-            match.nn.Linear(n_in, n_hidden), match.nn.ReLU(), match.nn.Linear(n_hidden, n_out)
-        )
+        model = mlp(match.nn, sizes)
         for p, value in zip(model.parameters(), (w1, b1, w2, b2)):
             p.data = List2D.from_2d_list(value.tolist())
         x = match.mat(xs.tolist(), requires_grad=False)
     targets = ys.tolist()
     opt = match.optim.Adam(model.parameters(), lr=lr)
-    cross_entropy = match.nn.functional.cross_entropy
-
-    def match_step() -> float:
-        loss = cross_entropy(model(x), targets)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
-
+    match_step = step_fn(model, x, targets, opt, match.nn.functional.cross_entropy)
     contenders: dict[str, Callable[[], object]] = {"match (numpy)": match_step}
     losses["match (numpy)"] = match_step()
 
     if torch is not None:
-        tmodel = torch.nn.Sequential(
-            torch.nn.Linear(n_in, n_hidden), torch.nn.ReLU(), torch.nn.Linear(n_hidden, n_out)
-        ).double()
+        tmodel = mlp(torch.nn, sizes).double()
         with torch.no_grad():
             for p, value in zip(tmodel.parameters(), (w1, b1[0], w2, b2[0])):
                 p.copy_(torch.from_numpy(value))
         tx, ty = torch.from_numpy(xs), torch.from_numpy(ys)
         topt = torch.optim.Adam(tmodel.parameters(), lr=lr)
-        tce = torch.nn.functional.cross_entropy
-
-        def torch_step() -> float:
-            loss = tce(tmodel(tx), ty)
-            topt.zero_grad()
-            loss.backward()
-            topt.step()
-            return loss.item()
-
+        torch_step = step_fn(tmodel, tx, ty, topt, torch.nn.functional.cross_entropy)
         contenders["torch (cpu)"] = torch_step
         losses["torch (cpu)"] = torch_step()
 
@@ -378,24 +377,14 @@ def pure_worker(quick: bool) -> None:
 
 def pure_step(kernels: Any, batch: int, sizes: tuple[int, int, int]) -> Callable[[], float]:
     """One SGD step of an MLP whose matrices live on `kernels` (same seed for every kernel)."""
-    n_in, n_hidden, n_out = sizes
+    n_in, _, n_out = sizes
     with accel.using(kernels):
         match.manual_seed(0)
-        model = match.nn.Sequential(
-            match.nn.Linear(n_in, n_hidden), match.nn.ReLU(), match.nn.Linear(n_hidden, n_out)
-        )
+        model = mlp(match.nn, sizes)
         x = match.rand(batch, n_in, requires_grad=False)
     targets = [i % n_out for i in range(batch)]
     opt = match.optim.SGD(model.parameters(), lr=0.01)
-
-    def step() -> float:
-        loss = match.nn.functional.cross_entropy(model(x), targets)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step
+    return step_fn(model, x, targets, opt, match.nn.functional.cross_entropy)
 
 
 # ---------------------------------------------------------------------------------------------
