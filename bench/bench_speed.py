@@ -14,7 +14,7 @@ pure    one pure-Python train step (batch 128, 784-128-10, cross-entropy, SGD) a
         step on textbook triple-loop kernels (`bench_core.TextbookKernels`), and against
         Match's previous matmul kernels (columns straight from `zip`), on every Python 3.10+
         found (this one, `~/.pyenv/versions/*`, and `python3.1x` on PATH).
-import  `import match` in a fresh interpreter (`-X importtime`), on every Python found.
+import  `import match` in a fresh interpreter (wall and CPU time), on every Python found.
 
 `--quick` shrinks every size and repeat so that the whole run takes seconds (tests use it);
 its figures mean nothing.
@@ -393,34 +393,33 @@ def pure_step(kernels: Any, batch: int, sizes: tuple[int, int, int]) -> Callable
 
 
 def import_section(quick: bool) -> None:
-    """`import match` per Python, runs interleaved across them: the median of `-X importtime`'s
-    cumulative figure (wall time) and of the CPU time the import takes. Bytecode is cached in a
-    temporary folder and a first run fills it, as an installed package has its .pyc files."""
+    """`import match` per Python, runs interleaved across them: median wall and CPU time of the
+    import alone (interpreter start-up excluded). Bytecode is cached in a temporary folder that
+    a first run fills, as an installed package has its .pyc files. For where the time goes,
+    run `python -X importtime -c "import match"`."""
     exes = pythons()
-    code = "import time; t = time.process_time(); import match; print(time.process_time() - t)"
-    walls: dict[str, list[float]] = {exe: [] for exe in exes}
-    cpus: dict[str, list[float]] = {exe: [] for exe in exes}
+    code = (
+        "import time; w, c = time.perf_counter(), time.process_time(); import match; "
+        "print(time.perf_counter() - w, time.process_time() - c)"
+    )
+    samples: dict[str, list[tuple[float, float]]] = {exe: [] for exe in exes}
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "PYTHONPATH": ROOT, "PYTHONPYCACHEPREFIX": cache}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env.pop("MATCH_ACCEL", None)
-        for run in range(2 if quick else 16):
+        for run in range(2 if quick else 21):
             for exe in exes:
                 done = subprocess.run(
-                    [exe, "-X", "importtime", "-c", code],
-                    capture_output=True,
-                    text=True,
-                    cwd=ROOT,
-                    env=env,
+                    [exe, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env
                 )
-                hit = re.search(r"\|\s*(\d+)\s*\|\s*match\s*$", done.stderr, re.M)
-                if hit and run > 0:  # run 0 writes the bytecode
-                    walls[exe].append(int(hit.group(1)) / 1e6)
-                    cpus[exe].append(float(done.stdout.split()[-1]))
-    print("\nimport match (medians; wall: -X importtime cumulative, cpu: process time)")
-    for exe in exes:
-        if walls[exe]:
-            wall, cpu = statistics.median(walls[exe]), statistics.median(cpus[exe])
+                if done.returncode == 0 and run > 0:  # run 0 writes the bytecode
+                    wall, cpu = done.stdout.split()
+                    samples[exe].append((float(wall), float(cpu)))
+    print("\nimport match (medians, start-up excluded)")
+    for exe, pairs in samples.items():
+        if pairs:
+            wall = statistics.median(w for w, _ in pairs)
+            cpu = statistics.median(c for _, c in pairs)
             print(f"  {exe:50} wall {wall * 1e3:7.1f} ms   cpu {cpu * 1e3:7.1f} ms")
 
 
