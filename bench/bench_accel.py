@@ -120,7 +120,8 @@ def mlp(repeats: int) -> dict[str, Timing]:
 def matmul(repeats: int) -> dict[str, Timing]:
     """C = A @ B for 1024x1024, and its backward dA = G @ B.T, dB = A.T @ G."""
     rng = np.random.default_rng(1)
-    an, bn, gn = (rng.standard_normal((1024, 1024)) for _ in range(3))
+    n = 128 if ARGS.quick else 1024  # --quick: the same code on a small matrix
+    an, bn, gn = (rng.standard_normal((n, n)) for _ in range(3))
     a, b = match.mat(an.tolist()), match.mat(bn.tolist())
     g = List2D.from_2d_list(gn.tolist())
 
