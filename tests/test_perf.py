@@ -138,3 +138,20 @@ def test_import_match_leaves_slow_modules_for_later() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["[]", "True True"]
+
+
+@needs_numpy
+def test_a_quiet_kernel_may_call_another() -> None:
+    """A kernel added later (a fused update, say) may call the others: no context entered twice."""
+    from match.backend.array import ArrayKernels, _run_quietly
+
+    class Fused(ArrayKernels):
+        def log_div(self, a: Any, b: Any) -> Any:
+            return self.binary("div", self.unary("log", a), b)
+
+    Fused.log_div = _run_quietly(Fused.log_div)  # type: ignore[method-assign]
+    kernels = Fused(np, "numpy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = kernels.log_div(kernels.from_rows([[0.0, 1.0]]), 0.0)
+    assert out[0, 0] == -math.inf and math.isnan(out[0, 1])
