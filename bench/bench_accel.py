@@ -32,7 +32,11 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1, help="BLAS / torch threads (default 1)")
     parser.add_argument("--repeats", type=int, default=7, help="timed repeats per row")
-    return parser.parse_args()
+    parser.add_argument("--quick", action="store_true", help="one repeat, few calls (for tests)")
+    args = parser.parse_args()
+    if args.quick:
+        args.repeats = 1
+    return args
 
 
 ARGS = parse_args()
@@ -110,13 +114,14 @@ def mlp(repeats: int) -> dict[str, Timing]:
                 p.data = p.data - lr * p.grad
 
         fns["torch (cpu)"] = torch_step
-    return interleaved(fns, repeats, number=10)
+    return interleaved(fns, repeats, number=1 if ARGS.quick else 10)
 
 
 def matmul(repeats: int) -> dict[str, Timing]:
     """C = A @ B for 1024x1024, and its backward dA = G @ B.T, dB = A.T @ G."""
     rng = np.random.default_rng(1)
-    an, bn, gn = (rng.standard_normal((1024, 1024)) for _ in range(3))
+    n = 128 if ARGS.quick else 1024  # --quick: the same code on a small matrix
+    an, bn, gn = (rng.standard_normal((n, n)) for _ in range(3))
     a, b = match.mat(an.tolist()), match.mat(bn.tolist())
     g = List2D.from_2d_list(gn.tolist())
 
@@ -155,7 +160,7 @@ def overhead(repeats: int) -> dict[str, Timing]:
         "matmul: Matrix (numpy, graph)": lambda: ma @ mb,
         "matmul: List2D (python)": lambda: pa @ pb,
     }
-    return interleaved(fns, repeats, number=2000)
+    return interleaved(fns, repeats, number=10 if ARGS.quick else 2000)
 
 
 def ratio(t: dict[str, Timing], num: str, den: str) -> str:

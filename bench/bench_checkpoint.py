@@ -109,7 +109,10 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--segment", type=int, default=4)
+    parser.add_argument("--quick", action="store_true", help="a tiny model (for tests)")
     args = parser.parse_args()
+    if args.quick:
+        args.depth, args.width, args.batch = 4, 8, 4
 
     plain = measure(args, 0)
     ckpt = measure(args, args.segment)

@@ -1,6 +1,6 @@
 """Pure-Python speed: Match's kernels against the textbook triple-index loop, side by side.
 
-Run: python bench/bench_core.py            (about 20 s)
+Run: python bench/bench_core.py [--quick]   (about 20 s; --quick: a second, figures mean nothing)
 
 Reports two ratios measured in the same run:
 1. a 128x128 List2D matmul against the triple loop `out[i][j] += a[i][k] * b[k][j]`;
@@ -11,6 +11,7 @@ Numbers are the median of several interleaved repeats (time.perf_counter).
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import statistics
@@ -106,24 +107,28 @@ def train_step_fn(kernels: PythonKernels) -> Callable[[], object]:
 
 def main() -> None:
     """Print the two side-by-side comparisons."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, one round (for tests)")
+    quick = parser.parse_args().quick
+    rounds, n = (1, 32) if quick else (3, 128)
     print(f"Python {platform.python_version()} ({sys.implementation.name})")
     fast, slow = PythonKernels(), TextbookKernels()
 
     match.manual_seed(1)
-    a, b = List2D.randn(128, 128), List2D.randn(128, 128)
+    a, b = List2D.randn(n, n), List2D.randn(n, n)
     t_fast, t_slow = [], []
-    for _ in range(3):  # interleave so that machine noise hits both alike
+    for _ in range(rounds):  # interleave so that machine noise hits both alike
         t_fast += timeit(lambda: fast.matmul(a.vals, b.vals), 3)
         t_slow += timeit(lambda: slow.matmul(a.vals, b.vals), 1)
     mf, ms = statistics.median(t_fast), statistics.median(t_slow)
     print(
-        f"matmul 128x128      match {mf * 1e3:8.1f} ms   triple loop {ms * 1e3:8.1f} ms   "
+        f"matmul {n}x{n}      match {mf * 1e3:8.1f} ms   triple loop {ms * 1e3:8.1f} ms   "
         f"speed-up {ms / mf:5.1f}x"
     )
 
     step_fast, step_slow = train_step_fn(fast), train_step_fn(slow)
     s_fast, s_slow = [], []
-    for _ in range(3):
+    for _ in range(rounds):
         s_fast += timeit(step_fast, 3)
         s_slow += timeit(step_slow, 1)
     sf, ss = statistics.median(s_fast), statistics.median(s_slow)

@@ -27,7 +27,6 @@ from .creation import (
 )
 from .list2d import List2D, manual_seed
 from .matrix import Matrix, cat, maximum, minimum, stack, tril, triu, where
-from .serialize import load, save
 from .tools.function import Function, checkpoint, grad, value_and_grad
 from .tools.gradcheck import GradcheckError, gradcheck
 
@@ -77,10 +76,16 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """`match.viz` is imported on first use: it needs subprocess and shutil, training does not."""
+    """`match.viz`, `match.save` and `match.load` are imported on first use: training needs none
+    of them, and their imports are slow (viz needs subprocess and shutil, save and load json and
+    pathlib), so `import match` stays cheap."""
     if name == "viz":
-        from .tools import viz
+        from .tools import viz as value
+    elif name in ("save", "load"):
+        from . import serialize
 
-        globals()["viz"] = viz  # later lookups find it without calling this again
-        return viz
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(serialize, name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later lookups find it without calling this again
+    return value

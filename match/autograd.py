@@ -123,17 +123,22 @@ class Node:
     """A value in the graph. Leaves (made by constructors) have no inputs; results of
     operations remember their inputs and the closure that sends gradient back to them."""
 
+    # Every field's default, shared by all nodes: a node stores only the fields that differ,
+    # so that making one (each op's result, see `_result`) costs a few assignments (speed).
+    requires_grad = False
+    name: str | None = None
+    op = ""  # the operation that made this node ("" for a leaf)
+    _grad: List2D | None = None
+    _inputs: tuple[Node, ...] = ()
+    _backward: Backward | None = None
+    _saved: tuple[tuple[List2D, int], ...] = ()  # (value, its version when saved)
+    _freed = False
+
     def __init__(self, data: List2D, requires_grad: bool = False, name: str | None = None) -> None:
-        """A leaf holding `data`; the only place a node's fields are set."""
+        """A leaf holding `data`."""
         self.data = data
         self.requires_grad = requires_grad
         self.name = name
-        self.op = ""  # the operation that made this node ("" for a leaf)
-        self._grad: List2D | None = None
-        self._inputs: tuple[Node, ...] = ()
-        self._backward: Backward | None = None
-        self._saved: tuple[tuple[List2D, int], ...] = ()  # (value, its version when saved)
-        self._freed = False
 
     @classmethod
     def _result(
@@ -151,12 +156,14 @@ class Node:
         place since (see `_check_saved`).
         """
         out = cls.__new__(cls)
-        Node.__init__(out, value)
-        out.op = op
-        if _switches.grad_enabled and any(m.requires_grad for m in inputs):
-            out.requires_grad = True
-            out._inputs, out._backward = inputs, backward
-            out._saved = tuple((v, v.version) for v in saved)
+        out.data, out.op = value, op
+        if _switches.grad_enabled:
+            for m in inputs:  # any(...) with a generator costs more than this loop
+                if m.requires_grad:
+                    out.requires_grad = True
+                    out._inputs, out._backward = inputs, backward
+                    out._saved = tuple([(v, v.version) for v in saved])
+                    break
         return out
 
     @property
@@ -199,8 +206,9 @@ class Node:
         stretched, so that the gradient has this node's shape."""
         if not self.requires_grad:
             return
-        if g.shape != self.data.shape:
-            g = g.sum_to(*self.data.shape)
+        data = self.data
+        if g.nrow != data.nrow or g.ncol != data.ncol:
+            g = g.sum_to(data.nrow, data.ncol)
         if self._grad is None:
             # A List2D object of its own, so that an in-place change to one .grad cannot reach
             # another (sharing the storage is safe: in-place methods replace .vals).

@@ -30,6 +30,7 @@ Shape: TypeAlias = tuple[int, int]
 Key: TypeAlias = tuple[list[int], slice]  # a normalised index: row positions, a column slice
 
 INF = math.inf
+_new_object = object.__new__
 
 # One random generator for the whole library, so that match.manual_seed makes runs repeatable.
 _rng = random.Random()
@@ -314,8 +315,10 @@ class List2D:
 
     # -- internals --------------------------------------------------------------------------
     def __new(self, raw: Any) -> List2D:
-        """A new List2D on this one's backend."""
-        return List2D.wrap(raw, self.kernels)
+        """A new List2D on this one's backend (every op's result: `wrap` inlined, for speed)."""
+        out = _new_object(List2D)
+        out.__set(raw, self.kernels, 0)
+        return out
 
     def __replace(self, raw: Any) -> None:
         """In-place change: new values (never written into the old ones) and a new version."""
@@ -341,8 +344,8 @@ class List2D:
 
     def __binary(self, name: str, rhs: Any, reflected: bool = False) -> List2D:
         other = self.__operand(rhs, name)
-        if isinstance(rhs, List2D):
-            broadcast_shape(self.shape, rhs.shape, name)
+        if isinstance(rhs, List2D) and (rhs.nrow != self.nrow or rhs.ncol != self.ncol):
+            broadcast_shape(self.shape, rhs.shape, name)  # equal shapes need no check (speed)
         a, b = (other, self.vals) if reflected else (self.vals, other)
         return self.__new(self.kernels.binary(name, a, b))
 

@@ -31,8 +31,6 @@ Rules that hold on every backend:
 from __future__ import annotations
 
 import contextlib
-import importlib
-import importlib.util
 import os
 import sys
 import threading
@@ -212,6 +210,8 @@ def _check_name(name: Any, op: str) -> str:
 
 def _import_array_module(name: str) -> Any:
     """numpy or cupy, or a RuntimeError saying what to install."""
+    import importlib  # here, not at `import match`, which needs no array module
+
     try:
         xp = importlib.import_module(name)
     except ImportError as error:
@@ -287,6 +287,8 @@ def current() -> str:
 def available() -> list[str]:
     """The backends usable here, 'python' first. numpy is looked up without being imported;
     cupy is imported, to check that it sees a GPU."""
+    import importlib.util  # here, not at `import match`
+
     names = ["python"]
     if "numpy" in _loaded or importlib.util.find_spec("numpy") is not None:
         names.append("numpy")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 from functools import lru_cache
 
 from ._checks import check_bool
@@ -21,7 +18,10 @@ _DIGITS_SPLITS = ("train", "test", "all")
 @lru_cache(maxsize=1)
 def _read_digits() -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
     """Read the bundled digits file once; tuples so the cached copy cannot be changed."""
-    from importlib import resources  # lazy: it pulls in tempfile and shutil
+    import csv  # here, not at `import match`: importlib.resources pulls in tempfile and shutil
+    import gzip
+    import io
+    from importlib import resources
 
     raw = resources.files(__package__).joinpath(_DIGITS_FILE).read_bytes()
     text = gzip.decompress(raw).decode("ascii")
