@@ -279,11 +279,12 @@ class Module:
         shapes, and the model is left unchanged. Returns the missing and unexpected keys.
         """
         if not hasattr(state_dict, "items"):
-            raise StateDictError(
-                f"load_state_dict: expected a dict, got {type(state_dict).__name__}"
-            )
+            raise TypeError(f"load_state_dict: expected a dict, got {type(state_dict).__name__}")
         entries = self._state_entries()
-        missing = [k for k in entries if k not in state_dict]
+        # as torch with a state dict of no version: BatchNorm's counter may be absent (it is kept)
+        missing = [
+            k for k in entries if k not in state_dict and not k.endswith("num_batches_tracked")
+        ]
         unexpected = [k for k in state_dict if k not in entries]
         problems = []
         if strict and missing:
@@ -348,6 +349,10 @@ class Sequential(Module):
                 self.add_module(str(name), module)
         else:
             for i, module in enumerate(modules):
+                if not isinstance(module, Module):
+                    raise TypeError(
+                        f"Sequential: argument {i} is a {type(module).__name__}, not a Module"
+                    )
                 self.add_module(str(i), module)
 
     def _layers(self) -> list[Module]:
