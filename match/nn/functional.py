@@ -135,25 +135,34 @@ def _target_column(target: Any, like: List2D, who: str) -> List2D:
     for row, v in enumerate(values):
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise ValueError(f"{who}: target {v!r} in row {row} is not a class index (an int)")
-    return constant([[float(v)] for v in values], like)
+    return constant([[float(v) for v in values]], like).T  # one row is cheaper to build
 
 
-def class_mask(column: List2D, num_classes: int, ignore_index: int, who: str) -> List2D:
-    """The (N, C) one-hot mask of the target classes, 0 on rows whose target is ignore_index.
+def class_mask(
+    column: List2D, num_classes: int, ignore_index: int, who: str
+) -> tuple[List2D, float]:
+    """The (N, C) one-hot mask of the target classes (0 on rows whose target is ignore_index),
+    and the number of rows that count.
 
     Built by ONE broadcast comparison of the (N, 1) index column against the row 0 .. C-1, so it
-    costs a few kernel calls at any batch size. A row that matches no class and is not ignored
-    holds a bad target: only then are the rows read in Python, to name the first bad one.
+    costs a few kernel calls and one read of a number at any batch size. A row that matches no
+    class and is not ignored holds a bad target: only then are the rows read in Python, to name
+    the first bad one.
     """
+    n = column.shape[0]
     classes = column.new_rows([[float(j) for j in range(num_classes)]])
     mask = column == classes
-    ignored = column == float(ignore_index)
-    if ((1.0 - mask.sum(1)) * (1.0 - ignored)).sum().item() != 0.0:
-        for row, (v,) in enumerate(column.tolist()):
-            _check_class(v, row, num_classes, who, ignore_index)
-    if 0 <= ignore_index < num_classes:  # a real class: its ones must go on ignored rows
-        mask = mask * (1.0 - ignored)
-    return mask
+    hits = mask.sum().item()  # a row matches at most one class
+    ignored_is_class = 0 <= ignore_index < num_classes
+    if hits != n:
+        ignored = 0.0 if ignored_is_class else (column == float(ignore_index)).sum().item()
+        if hits + ignored != n:
+            for row, (v,) in enumerate(column.tolist()):
+                _check_class(v, row, num_classes, who, ignore_index)
+    if ignored_is_class:  # zero the ignored class's column: exactly the ignored rows' ones
+        mask = mask * (classes != float(ignore_index))
+        hits = mask.sum().item()
+    return mask, hits
 
 
 def _weight_row(weight: Any, ncol: int, like: List2D, who: str) -> List2D:
@@ -390,24 +399,26 @@ def _class_index_loss(
     check_reduction(reduction, who)
     check_int(ignore_index, who, "ignore_index")
     n, c = input.shape
-    mask = class_mask(_target_column(target, input.data, who), c, ignore_index, who)
-    logp = input if who == "nll_loss" else input.log_softmax(1)
-    counted = mask.sum(1)  # (N, 1): 1 for a row that counts, 0 for an ignored one
-    # where, not a product with the mask: a -inf log-probability elsewhere must not give nan
-    per_row = -where(mask, logp, 0.0).sum(1)
-    weight_of_row = counted
+    mask, counted = class_mask(_target_column(target, input.data, who), c, ignore_index, who)
+    # Everything that is not the input is folded into one constant coefficient per element,
+    # so the graph is one product and one sum (backward: the upstream gradient times coef).
+    coef = mask  # w_y at (i, y_i), 0 elsewhere and on ignored rows
     if weight is not None:
         class_weight = _weight_row(weight, c, input.data, who)
-        weight_of_row = (mask * class_weight).sum(1)  # w_y, 0 for ignored rows
-        per_row = per_row * weight_of_row
-    if label_smoothing:
-        logp_w = logp if weight is None else logp * class_weight
-        smooth = -logp_w.sum(1) * counted
-        per_row = (1.0 - label_smoothing) * per_row + smooth * (label_smoothing / c)
+        coef = mask * class_weight
+        counted = coef.sum().item()  # 'mean' divides by the weights of the rows that count
+    if label_smoothing:  # plus e / C * w_c on every class of a row that counts
+        spread = mask.sum(1) * (label_smoothing / c)
+        coef = (1.0 - label_smoothing) * coef + (
+            spread if weight is None else spread * class_weight
+        )
+    # nll_loss picks with where, so that a -inf log-probability off the target gives no nan
+    # (log_softmax of finite logits is finite: cross_entropy needs no pick)
+    picked = (where(mask, input, 0.0) if who == "nll_loss" else input.log_softmax(1)) * coef
     if reduction == "none":
-        return per_row
-    total = per_row.sum()
-    return total if reduction == "sum" else total / weight_of_row.sum().item()
+        return -picked.sum(1)
+    total = -picked.sum()
+    return total if reduction == "sum" else total / counted
 
 
 def _cross_entropy_probabilities(
