@@ -229,6 +229,23 @@ def test_pairwise_distance(p: float) -> None:
         [X, Y],
         what=f"pairwise_distance p={p}",
     )
+    compare(
+        nn.PairwiseDistance(p, eps=1e-3),
+        torch.nn.PairwiseDistance(p, eps=1e-3),
+        [X, Y],
+        what=f"PairwiseDistance p={p}",
+    )
+
+
+def test_distance_modules_print_as_torch() -> None:
+    compare(
+        nn.CosineSimilarity(dim=0),
+        lambda a, b: torch.nn.CosineSimilarity(dim=0)(a, b).reshape(1, -1),
+        [X, Y],
+        what="CosineSimilarity",
+    )
+    assert repr(nn.CosineSimilarity()) == "CosineSimilarity()"
+    assert repr(nn.PairwiseDistance()) == "PairwiseDistance()"
 
 
 # --- bad input ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 from ..creation import zeros
 from ..list2d import List2D, rng
 from ..matrix import Matrix
-from . import init
+from . import functional, init
 from ._checks import (
     check_dim_argument,
     check_flag,
@@ -338,14 +338,45 @@ class BatchNorm1d(Module):
         )
 
 
+class CosineSimilarity(Module):
+    """The cosine similarity of two inputs along dim (see `functional.cosine_similarity`)."""
+
+    def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
+        """torch's arguments and defaults."""
+        super().__init__()
+        self.dim = check_dim_argument(dim, "CosineSimilarity")
+        self.eps = check_real(eps, "CosineSimilarity", "eps", 0.0)
+
+    def forward(self, x1: Matrix, x2: Matrix) -> Matrix:
+        """(N, 1) for dim=1, (1, C) for dim=0."""
+        return functional.cosine_similarity(x1, x2, self.dim, self.eps)
+
+
+class PairwiseDistance(Module):
+    """The p-norm distance between the rows of two inputs (see `functional.pairwise_distance`)."""
+
+    def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:
+        """torch's arguments and defaults."""
+        super().__init__()
+        self.norm = check_real(p, "PairwiseDistance", "p", 0.0, low_open=True)
+        self.eps = check_real(eps, "PairwiseDistance", "eps")
+        self.keepdim = check_flag(keepdim, "PairwiseDistance", "keepdim")
+
+    def forward(self, x1: Matrix, x2: Matrix) -> Matrix:
+        """An (N, 1) column of distances."""
+        return functional.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
 __all__ = [
     "BatchNorm1d",
+    "CosineSimilarity",
     "Dropout",
     "Embedding",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
+    "PairwiseDistance",
     "ReLU",
     "Sigmoid",
     "Softmax",
