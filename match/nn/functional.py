@@ -95,12 +95,17 @@ def _check_count(count: int, n: int, who: str) -> None:
         raise ValueError(f"{who}: expected {n} targets (one per row of the input), got {count}")
 
 
-def _check_class(v: Any, row: int, num_classes: int, who: str, ignore_index: int | None) -> int:
-    """One target as a class index, or the error naming its row (a ValueError for a value that is
-    not a whole number, an IndexError for one out of range)."""
+def _check_whole(v: Any, row: int, who: str) -> None:
+    """A ValueError naming the row unless the target v is a whole number (an int or a float)."""
     whole = isinstance(v, int) or isinstance(v, float) and v.is_integer()
     if isinstance(v, bool) or not whole:
         raise ValueError(f"{who}: target {v!r} in row {row} is not a class index (an int)")
+
+
+def _check_class(v: Any, row: int, num_classes: int, who: str, ignore_index: int | None) -> int:
+    """One target as a class index, or the error naming its row (a ValueError for a value that is
+    not a whole number, an IndexError for one out of range)."""
+    _check_whole(v, row, who)
     i = int(v)
     if i != ignore_index and not 0 <= i < num_classes:
         raise IndexError(
@@ -132,9 +137,8 @@ def _target_column(target: Any, like: List2D, who: str) -> List2D:
         return _on_backend_of(data, like)
     values = _index_column(target, "target", who)
     _check_count(len(values), n, who)
-    for row, v in enumerate(values):
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise ValueError(f"{who}: target {v!r} in row {row} is not a class index (an int)")
+    for row, v in enumerate(values):  # the range is checked on the backend, by class_mask
+        _check_whole(v, row, who)
     return constant([[float(v) for v in values]], like).T  # one row is cheaper to build
 
 
