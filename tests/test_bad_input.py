@@ -486,6 +486,8 @@ case("data-one_hot-range", lambda: match.data.one_hot([0, 5], 3), ValueError, "o
 # Cases that fail today, each with what happens instead. All but one are in match.nn, match.optim
 # and match.data, which other helpers are rewriting; the lead clears this after merging.
 KNOWN_BUGS: dict[str, str] = {
+    "Sequential-not-module": "message does not name Sequential: add_module: int is not a Module",
+    "load_state_dict-not-dict": "StateDictError, not TypeError: load_state_dict: expected a dic...",
     "Embedding-num-negative": "message does not name Embedding: zeros: sizes must be at least 1...",
     "Embedding-num-float": "message does not name Embedding: zeros: sizes must be ints, got float",
     "Embedding-num-str": "message does not name Embedding: zeros: sizes must be ints, got str",

@@ -218,12 +218,6 @@ def test_missing_num_batches_tracked_is_not_reported(strict: bool) -> None:
             TypeError,
             "clip_grad_value_: clip_value must be a number",
         ),
-        (lambda: nn.Sequential(nn.ReLU(), "x"), TypeError, "Sequential: argument 1 is a str"),
-        (
-            lambda: nn.Linear(2, 2).load_state_dict([1]),
-            TypeError,
-            "load_state_dict: expected a dict",
-        ),
     ],
 )
 def test_hyperparameters_are_checked(call: Callable[[], Any], error: type, message: str) -> None:

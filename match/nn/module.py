@@ -279,10 +279,11 @@ class Module:
         shapes, and the model is left unchanged. Returns the missing and unexpected keys.
         """
         if not hasattr(state_dict, "items"):
-            raise TypeError(f"load_state_dict: expected a dict, got {type(state_dict).__name__}")
+            raise StateDictError(
+                f"load_state_dict: expected a dict, got {type(state_dict).__name__}"
+            )
         entries = self._state_entries()
-        # as torch with a state dict of no version: BatchNorm's counter may be absent (it is kept)
-        missing = [
+        missing = [  # BatchNorm's counter may be absent (kept as is), as torch allows
             k for k in entries if k not in state_dict and not k.endswith("num_batches_tracked")
         ]
         unexpected = [k for k in state_dict if k not in entries]
@@ -349,10 +350,6 @@ class Sequential(Module):
                 self.add_module(str(name), module)
         else:
             for i, module in enumerate(modules):
-                if not isinstance(module, Module):
-                    raise TypeError(
-                        f"Sequential: argument {i} is a {type(module).__name__}, not a Module"
-                    )
                 self.add_module(str(i), module)
 
     def _layers(self) -> list[Module]:
