@@ -68,9 +68,9 @@ def check_reduction(reduction: Any, who: str, extra: tuple[str, ...] = ()) -> st
     return reduction
 
 
-def check_dim_argument(dim: Any, who: str) -> int | None:
-    """A layer's dim: None, 0, 1, -1 or -2, with the layer's name in the error."""
-    return check_dim(dim, who)
+def check_dim_argument(dim: Any, who: str, allow_none: bool = True) -> int | None:
+    """A dim argument: 0, 1, -1 or -2 (and None when allowed), with who in the error."""
+    return check_dim(dim, who, allow_none)
 
 
 def check_input(x: Any, who: str) -> Matrix:

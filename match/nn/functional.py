@@ -14,9 +14,16 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..list2d import List2D, check_dim
-from ..matrix import Matrix, _result, where
-from ._checks import check_flag, check_input, check_int, check_real, check_reduction
+from ..list2d import List2D
+from ..matrix import Matrix, _result
+from ._checks import (
+    check_dim_argument,
+    check_flag,
+    check_input,
+    check_int,
+    check_real,
+    check_reduction,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -418,7 +425,7 @@ def _class_index_loss(
         )
     # nll_loss picks with where, so that a -inf log-probability off the target gives no nan
     # (log_softmax of finite logits is finite: cross_entropy needs no pick)
-    picked = (where(mask, input, 0.0) if who == "nll_loss" else input.log_softmax(1)) * coef
+    picked = (input.where(mask, 0.0) if who == "nll_loss" else input.log_softmax(1)) * coef
     if reduction == "none":
         return -picked.sum(1)
     total = -picked.sum()
@@ -461,7 +468,7 @@ def kl_div(input: Matrix, target: Any, reduction: str = "mean", log_target: bool
     if log_target:
         loss = target.exp() * (target - input)
     else:  # xlogy(t, t): the log reads 1 where t is 0, so that branch stays finite (no nan grad)
-        loss = target * where(target.data != 0.0, target, 1.0).log() - target * input
+        loss = target * target.where(target.data != 0.0, 1.0).log() - target * input
     if reduction == "batchmean":
         return loss.sum() / input.nrow
     return reduce(loss, reduction, who)
@@ -487,9 +494,9 @@ def poisson_nll_loss(
     loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
     if full:
         big = target.data > 1.0  # the term is 0 elsewhere; 2.0 keeps that branch finite
-        t = where(big, target, 2.0)
+        t = target.where(big, 2.0)
         stirling = t * t.log() - t + 0.5 * (t * (2.0 * math.pi)).log()
-        loss = loss + where(big, stirling, 0.0)
+        loss = loss + stirling.where(big, 0.0)
     return reduce(loss, reduction, who)
 
 
@@ -544,7 +551,7 @@ def _norm(x: Matrix, p: float, dim: int, who: str) -> Matrix:
 def normalize(input: Matrix, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Matrix:
     """input / max(||input||_p, eps) along dim: each row (dim=1) scaled to unit norm."""
     input = check_input(input, "normalize")
-    dim = check_dim(dim, "normalize", allow_none=False)
+    dim = check_dim_argument(dim, "normalize", allow_none=False)
     eps = check_real(eps, "normalize", "eps", 0.0)
     return input / _norm(input, p, dim, "normalize").clamp(min=eps)
 
@@ -554,7 +561,7 @@ def cosine_similarity(x1: Matrix, x2: Matrix, dim: int = 1, eps: float = 1e-8) -
     sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps)), each norm clamped as torch does."""
     who = "cosine_similarity"
     x1, x2 = check_input(x1, who), check_input(x2, who)
-    dim = check_dim(dim, who, allow_none=False)
+    dim = check_dim_argument(dim, who, allow_none=False)
     eps = check_real(eps, who, "eps", 0.0)
     return (
         x1
@@ -598,7 +605,7 @@ def cosine_embedding_loss(
         raise ValueError(f"{who}: input1 shape {x1.shape} and input2 shape {x2.shape} differ")
     y = _labels(target, (x1.nrow, 1), x1, who)
     cos = (x1 * x2).sum(1) / (((x1 * x1).sum(1) + 1e-12) * ((x2 * x2).sum(1) + 1e-12)).sqrt()
-    loss = where(y == 1.0, 1.0 - cos, 0.0) + where(y == -1.0, (cos - margin).clamp(min=0.0), 0.0)
+    loss = (1.0 - cos).where(y == 1.0, 0.0) + (cos - margin).clamp(min=0.0).where(y == -1.0, 0.0)
     return reduce(loss, reduction, who)
 
 
@@ -624,7 +631,7 @@ def hinge_embedding_loss(
     margin = check_real(margin, who, "margin")
     input = check_input(input, who)
     y = _labels(target, input.shape, input, who)
-    loss = where(y != 1.0, (margin - input).clamp(min=0.0), 0.0) + where(y != -1.0, input, 0.0)
+    loss = (margin - input).clamp(min=0.0).where(y != 1.0, 0.0) + input.where(y != -1.0, 0.0)
     return reduce(loss, reduction, who)
 
 
