@@ -707,12 +707,12 @@ def test_clip_grad_norm_matches_torch(norm_type: float) -> None:
     for max_norm in (0.5, 1e6):
         total_m = nn.utils.clip_grad_norm_(m.parameters(), max_norm, norm_type)
         total_t = torch.nn.utils.clip_grad_norm_(t.parameters(), max_norm, norm_type)
-        assert isinstance(total_m, float)
-        assert total_m == pytest.approx(total_t.item(), rel=1e-12)
+        assert total_m.shape == (1, 1)  # a 1x1 Matrix, as torch returns a tensor
+        assert float(total_m) == pytest.approx(total_t.item(), rel=1e-12)
         tparams = dict(t.named_parameters())
         for name, p in m.named_parameters():
             assert_close(p.grad, tparams[name].grad.reshape(p.shape), what=name)
-    assert nn.utils.clip_grad_norm_([match.ones(1, 1)], 1.0) == 0.0  # no gradients yet
+    assert float(nn.utils.clip_grad_norm_([match.ones(1, 1)], 1.0)) == 0.0  # no gradients yet
 
 
 def test_clip_grad_value() -> None:

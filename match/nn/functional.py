@@ -10,14 +10,20 @@ backend and get no gradient.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 from ..list2d import List2D
 from ..matrix import Matrix, _result
-
-REDUCTIONS = ("mean", "sum", "none")
-
+from ._checks import (
+    check_dim_argument,
+    check_flag,
+    check_input,
+    check_int,
+    check_real,
+    check_reduction,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -41,21 +47,16 @@ def as_matrix(x: Any, what: str, like: Matrix | None = None) -> Matrix:
     if isinstance(x, List2D):
         return Matrix(x, requires_grad=False)
     if isinstance(x, (list, tuple)):
-        data = List2D.from_2d_list(x)
+        data = List2D.from_2d_list(x, what)
         return Matrix(
             data if like is None else _on_backend_of(data, like.data), requires_grad=False
         )
     raise TypeError(f"{what}: expected a Matrix, List2D or nested lists, got {type(x).__name__}")
 
 
-def _check_reduction(reduction: str, who: str) -> None:
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{who}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-
-
 def reduce(loss: Matrix, reduction: str, who: str = "loss") -> Matrix:
     """Apply a torch reduction to an elementwise (or per-sample) loss."""
-    _check_reduction(reduction, who)
+    check_reduction(reduction, who)
     if reduction == "mean":
         return loss.mean()
     if reduction == "sum":
@@ -63,22 +64,23 @@ def reduce(loss: Matrix, reduction: str, who: str = "loss") -> Matrix:
     return loss
 
 
-def _same_shape(input: Matrix, target: Matrix, who: str) -> None:
+def _pair(input: Any, target: Any, who: str) -> tuple[Matrix, Matrix]:
+    """The input (a Matrix) and the target (a Matrix, or nested lists made a constant on the
+    input's backend) of an elementwise loss, checked to have the same shape."""
+    input = check_input(input, who)
+    target = as_matrix(target, who, input)
     if input.shape != target.shape:
         raise ValueError(
             f"{who}: input shape {input.shape} and target shape {target.shape} must be equal"
         )
+    return input, target
 
 
 def _index_column(indices: Any, what: str, who: str) -> Sequence[Any]:
     """The entries of a list (of numbers, or of 1-element lists) or of an (N, 1) Matrix/List2D;
     `what` names the argument in the errors."""
     if isinstance(indices, (Matrix, List2D)):
-        if indices.shape[1] != 1:
-            raise ValueError(
-                f"{who}: {what} must be an (N, 1) matrix of class indices, got shape "
-                f"{indices.shape}"
-            )
+        _check_index_shape(indices, what, who)
         return [row[0] for row in indices.tolist()]
     if isinstance(indices, (list, tuple)):
         return [v[0] if isinstance(v, (list, tuple)) and len(v) == 1 else v for v in indices]
@@ -86,6 +88,37 @@ def _index_column(indices: Any, what: str, who: str) -> Sequence[Any]:
         f"{who}: {what} must be a list of class indices or an (N, 1) Matrix, got "
         f"{type(indices).__name__}"
     )
+
+
+def _check_index_shape(indices: Matrix | List2D, what: str, who: str) -> None:
+    if indices.shape[1] != 1:
+        raise ValueError(
+            f"{who}: {what} must be an (N, 1) matrix of class indices, got shape {indices.shape}"
+        )
+
+
+def _check_count(count: int, n: int, who: str) -> None:
+    if count != n:
+        raise ValueError(f"{who}: expected {n} targets (one per row of the input), got {count}")
+
+
+def _check_whole(v: Any, row: int, who: str) -> None:
+    """A ValueError naming the row unless the target v is a whole number (an int or a float)."""
+    whole = isinstance(v, int) or isinstance(v, float) and v.is_integer()
+    if isinstance(v, bool) or not whole:
+        raise ValueError(f"{who}: target {v!r} in row {row} is not a class index (an int)")
+
+
+def _check_class(v: Any, row: int, num_classes: int, who: str, ignore_index: int | None) -> int:
+    """One target as a class index, or the error naming its row (a ValueError for a value that is
+    not a whole number, an IndexError for one out of range)."""
+    _check_whole(v, row, who)
+    i = int(v)
+    if i != ignore_index and not 0 <= i < num_classes:
+        raise IndexError(
+            f"{who}: target index {i} in row {row} is out of range for {num_classes} classes"
+        )
+    return i
 
 
 def class_indices(
@@ -96,21 +129,51 @@ def class_indices(
     A value outside [0, num_classes) (other than `ignore_index`) raises an IndexError naming it.
     """
     values = _index_column(target, "target", who)
-    if len(values) != n:
-        raise ValueError(
-            f"{who}: expected {n} targets (one per row of the input), got {len(values)}"
-        )
-    out = []
-    for row, v in enumerate(values):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v):
-            raise ValueError(f"{who}: target {v!r} in row {row} is not a class index (an int)")
-        i = int(v)
-        if i != ignore_index and not 0 <= i < num_classes:
-            raise IndexError(
-                f"{who}: target index {i} in row {row} is out of range for {num_classes} classes"
-            )
-        out.append(i)
-    return out
+    _check_count(len(values), n, who)
+    return [_check_class(v, row, num_classes, who, ignore_index) for row, v in enumerate(values)]
+
+
+def _target_column(target: Any, like: List2D, who: str) -> List2D:
+    """Class indices as an (N, 1) List2D of floats on like's backend. A Matrix or List2D target
+    is used as it is (no Python loop over its rows); a list is converted once."""
+    n = like.shape[0]
+    if isinstance(target, (Matrix, List2D)):
+        _check_index_shape(target, "target", who)
+        _check_count(target.shape[0], n, who)
+        data = target.data if isinstance(target, Matrix) else target
+        return _on_backend_of(data, like)
+    values = _index_column(target, "target", who)
+    _check_count(len(values), n, who)
+    for row, v in enumerate(values):  # the range is checked on the backend, by class_mask
+        _check_whole(v, row, who)
+    return constant([[float(v) for v in values]], like).T  # one row is cheaper to build
+
+
+def class_mask(
+    column: List2D, num_classes: int, ignore_index: int, who: str
+) -> tuple[List2D, float]:
+    """The (N, C) one-hot mask of the target classes (0 on rows whose target is ignore_index),
+    and the number of rows that count.
+
+    Built by ONE broadcast comparison of the (N, 1) index column against the row 0 .. C-1, so it
+    costs a few kernel calls and one read of a number at any batch size. A row that matches no
+    class and is not ignored holds a bad target: only then are the rows read in Python, to name
+    the first bad one.
+    """
+    n = column.shape[0]
+    classes = column.new_rows([[float(j) for j in range(num_classes)]])
+    mask = column == classes
+    hits = mask.sum().item()  # a row matches at most one class
+    ignored_is_class = 0 <= ignore_index < num_classes
+    if hits != n:
+        ignored = 0.0 if ignored_is_class else (column == float(ignore_index)).sum().item()
+        if hits + ignored != n:
+            for row, (v,) in enumerate(column.tolist()):
+                _check_class(v, row, num_classes, who, ignore_index)
+    if ignored_is_class:  # zero the ignored class's column: exactly the ignored rows' ones
+        mask = mask * (classes != float(ignore_index))
+        hits = mask.sum().item()
+    return mask, hits
 
 
 def _weight_row(weight: Any, ncol: int, like: List2D, who: str) -> List2D:
@@ -157,25 +220,21 @@ def _elementwise_weight(weight: Any, shape: tuple[int, int], like: List2D, who: 
 
 def mse_loss(input: Matrix, target: Any, reduction: str = "mean") -> Matrix:
     """Mean squared error: (input - target)^2, reduced."""
-    target = as_matrix(target, "mse_loss", input)
-    _same_shape(input, target, "mse_loss")
+    input, target = _pair(input, target, "mse_loss")
     d = input - target
     return reduce(d * d, reduction, "mse_loss")
 
 
 def l1_loss(input: Matrix, target: Any, reduction: str = "mean") -> Matrix:
     """Mean absolute error: |input - target|, reduced (gradient 0 where they are equal)."""
-    target = as_matrix(target, "l1_loss", input)
-    _same_shape(input, target, "l1_loss")
+    input, target = _pair(input, target, "l1_loss")
     return reduce((input - target).abs(), reduction, "l1_loss")
 
 
 def huber_loss(input: Matrix, target: Any, reduction: str = "mean", delta: float = 1.0) -> Matrix:
     """Huber loss: 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), d = input - target."""
-    if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    target = as_matrix(target, "huber_loss", input)
-    _same_shape(input, target, "huber_loss")
+    delta = check_real(delta, "huber_loss", "delta", 0.0, low_open=True)
+    input, target = _pair(input, target, "huber_loss")
     d = input - target
     a = d.abs()
     small = a.data < delta  # 0/1 mask: a constant, so no gradient flows through the choice
@@ -187,10 +246,9 @@ def smooth_l1_loss(
     input: Matrix, target: Any, reduction: str = "mean", beta: float = 1.0
 ) -> Matrix:
     """Smooth L1: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (beta=0 gives L1)."""
-    if beta == 0:
+    if check_real(beta, "smooth_l1_loss", "beta", 0.0) == 0.0:
         return l1_loss(input, target, reduction)
-    target = as_matrix(target, "smooth_l1_loss", input)
-    _same_shape(input, target, "smooth_l1_loss")
+    input, target = _pair(input, target, "smooth_l1_loss")
     d = input - target
     a = d.abs()
     small = a.data < beta
@@ -216,8 +274,7 @@ def binary_cross_entropy(
 ) -> Matrix:
     """-(y log(x) + (1 - y) log(1 - x)) for probabilities x in [0, 1], each log clamped at -100
     as in torch (so x = 0 or 1 gives a finite loss). The target gets no gradient."""
-    target = as_matrix(target, "binary_cross_entropy", input)
-    _same_shape(input, target, "binary_cross_entropy")
+    input, target = _pair(input, target, "binary_cross_entropy")
     x, y = input.data, target.data
     outside = ((x < 0.0) + (x > 1.0)).sum().item()
     if outside or (x != x).sum().item():
@@ -241,8 +298,7 @@ def binary_cross_entropy_with_logits(
     (1 - y) x + l (log(1 + e^-|x|) + max(-x, 0)), with l = 1 + (pos_weight - 1) y (l = 1 without
     pos_weight); without pos_weight this is max(x, 0) - x y + log(1 + e^-|x|). Finite for logits
     of +-1000. `pos_weight` is a number or a (1, C) row weighting the positive examples."""
-    target = as_matrix(target, "binary_cross_entropy_with_logits", input)
-    _same_shape(input, target, "binary_cross_entropy_with_logits")
+    input, target = _pair(input, target, "binary_cross_entropy_with_logits")
     x, y = input.data, target.data
     softplus_neg = _log1p((-x.abs()).exp()) + (-x).relu()  # log(1 + e^-x), stably
     lw: List2D | float = 1.0
@@ -307,24 +363,7 @@ def nll_loss(
     """Negative log-likelihood: -w[y_i] * input[i, y_i] for log-probabilities `input` (N, C) and
     class indices y. 'mean' divides by the sum of the weights of the rows that count (rows whose
     target is `ignore_index` count for nothing); 'none' gives an (N, 1) column."""
-    _check_reduction(reduction, "nll_loss")
-    n, c = input.shape
-    idx = class_indices(target, n, c, "nll_loss", ignore_index)
-    counted = [0 <= i < c for i in idx]  # False only where the target is ignore_index
-    mask = _on_backend_of(
-        one_hot([i if k else 0 for i, k in zip(idx, counted)], c).data, input.data
-    )
-    if not all(counted):  # an ignored row adds nothing to the loss or to the mean's divisor
-        mask = mask * constant([[float(k)] for k in counted], input.data)
-    if weight is not None:
-        mask = mask * _weight_row(weight, c, input.data, "nll_loss")
-    per_row = -(input * mask).sum(1)  # (N, 1): -w_y * logp_y, 0 for ignored rows
-    if reduction == "none":
-        return per_row
-    total = per_row.sum()
-    if reduction == "sum":
-        return total
-    return total / mask.sum().item()
+    return _class_index_loss(input, target, weight, ignore_index, reduction, 0.0, "nll_loss")
 
 
 def cross_entropy(
@@ -341,31 +380,56 @@ def cross_entropy(
     Equal to nll_loss(log_softmax(input)) when label_smoothing is 0; with label smoothing e the
     loss is (1 - e) * nll + e / C * sum over classes of -w_c logp_c, reduced as torch does.
     """
-    _check_reduction(reduction, "cross_entropy")
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    who = "cross_entropy"
+    input = check_input(input, who)
+    check_reduction(reduction, who)
+    check_real(label_smoothing, who, "label_smoothing", 0.0, 1.0)
     n, c = input.shape
-    logp = input.log_softmax(1)
     if isinstance(target, (Matrix, List2D)) and target.shape == (n, c) and c > 1:
+        logp = input.log_softmax(1)
         return _cross_entropy_probabilities(logp, target, weight, reduction, label_smoothing)
-    nll = nll_loss(logp, target, weight, ignore_index, reduction)
-    if label_smoothing == 0.0:
-        return nll
-    idx = class_indices(target, n, c, "cross_entropy", ignore_index)
-    logp_w = logp
+    return _class_index_loss(input, target, weight, ignore_index, reduction, label_smoothing, who)
+
+
+def _class_index_loss(
+    input: Matrix,
+    target: Any,
+    weight: Any,
+    ignore_index: int,
+    reduction: str,
+    label_smoothing: float,
+    who: str,
+) -> Matrix:
+    """nll_loss (who='nll_loss', input = log-probabilities) or cross_entropy (input = logits,
+    optional label smoothing e) against class indices, as torch computes them:
+
+    per row: (1 - e) * w_y * -logp_y + e / C * sum_c w_c * -logp_c, 0 on ignored rows;
+    'mean' divides the sum by the total weight w_y of the rows that count.
+    """
+    input = check_input(input, who)
+    check_reduction(reduction, who)
+    check_int(ignore_index, who, "ignore_index")
+    n, c = input.shape
+    mask, counted = class_mask(_target_column(target, input.data, who), c, ignore_index, who)
+    # Everything that is not the input is folded into one constant coefficient per element,
+    # so the graph is one product and one sum (backward: the upstream gradient times coef).
+    coef = mask  # w_y at (i, y_i), 0 elsewhere and on ignored rows
     if weight is not None:
-        logp_w = logp * _weight_row(weight, c, input.data, "cross_entropy")
-    counted = constant([[0.0 if i == ignore_index else 1.0] for i in idx], input.data)
-    smooth = -logp_w.sum(1) * counted  # (N, 1)
-    if reduction == "mean":
-        if weight is not None:
-            w = _weight_row(weight, c, input.data, "cross_entropy").tolist()[0]
-            smooth = smooth.sum() / sum(w[i] for i in idx if i != ignore_index)
-        else:  # torch divides by the number of rows that count
-            smooth = smooth.sum() / sum(1 for i in idx if i != ignore_index)
-    elif reduction == "sum":
-        smooth = smooth.sum()
-    return (1.0 - label_smoothing) * nll + smooth * (label_smoothing / c)
+        class_weight = _weight_row(weight, c, input.data, who)
+        coef = mask * class_weight
+        counted = coef.sum().item()  # 'mean' divides by the weights of the rows that count
+    if label_smoothing:  # plus e / C * w_c on every class of a row that counts
+        spread = mask.sum(1) * (label_smoothing / c)
+        coef = (1.0 - label_smoothing) * coef + (
+            spread if weight is None else spread * class_weight
+        )
+    # nll_loss picks with where, so that a -inf log-probability off the target gives no nan
+    # (log_softmax of finite logits is finite: cross_entropy needs no pick)
+    picked = (input.where(mask, 0.0) if who == "nll_loss" else input.log_softmax(1)) * coef
+    if reduction == "none":
+        return -picked.sum(1)
+    total = -picked.sum()
+    return total if reduction == "sum" else total / counted
 
 
 def _cross_entropy_probabilities(
@@ -384,6 +448,199 @@ def _cross_entropy_probabilities(
     return reduce(per_row, reduction, "cross_entropy")
 
 
+# ---------------------------------------------------------------------------------------------
+# Distributions: KL divergence, Poisson and Gaussian negative log-likelihood
+# ---------------------------------------------------------------------------------------------
+
+
+def kl_div(input: Matrix, target: Any, reduction: str = "mean", log_target: bool = False) -> Matrix:
+    """KL divergence of log-probabilities `input` from `target`, pointwise
+    target * (log(target) - input), 0 where target is 0 (log_target=True: target holds
+    log-probabilities, and the pointwise loss is exp(target) * (target - input)).
+
+    reduction='batchmean' divides the sum by the number of rows: the KL divergence per sample,
+    which is what the maths means; 'mean' divides by the number of elements (torch's default).
+    """
+    who = "kl_div"
+    check_reduction(reduction, who, ("batchmean",))
+    check_flag(log_target, who, "log_target")
+    input, target = _pair(input, target, who)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:  # xlogy(t, t): the log reads 1 where t is 0, so that branch stays finite (no nan grad)
+        loss = target * target.where(target.data != 0.0, 1.0).log() - target * input
+    if reduction == "batchmean":
+        return loss.sum() / input.nrow
+    return reduce(loss, reduction, who)
+
+
+def poisson_nll_loss(
+    input: Matrix,
+    target: Any,
+    log_input: bool = True,
+    full: bool = False,
+    eps: float = 1e-8,
+    reduction: str = "mean",
+) -> Matrix:
+    """Poisson negative log-likelihood of counts `target` with rate exp(input) (log_input=True):
+    exp(input) - target * input, or with rate input: input - target * log(input + eps).
+    full=True adds Stirling's term t log t - t + 0.5 log(2 pi t) where the target exceeds 1."""
+    who = "poisson_nll_loss"
+    check_reduction(reduction, who)
+    check_flag(log_input, who, "log_input")
+    check_flag(full, who, "full")
+    eps = check_real(eps, who, "eps", 0.0)
+    input, target = _pair(input, target, who)
+    loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
+    if full:
+        big = target.data > 1.0  # the term is 0 elsewhere; 2.0 keeps that branch finite
+        t = target.where(big, 2.0)
+        stirling = t * t.log() - t + 0.5 * (t * (2.0 * math.pi)).log()
+        loss = loss + stirling.where(big, 0.0)
+    return reduce(loss, reduction, who)
+
+
+def gaussian_nll_loss(
+    input: Matrix,
+    target: Any,
+    var: Matrix | float,
+    full: bool = False,
+    eps: float = 1e-6,
+    reduction: str = "mean",
+) -> Matrix:
+    """Gaussian negative log-likelihood of `target` under mean `input` and variance `var`:
+    0.5 * (log(var) + (input - target)^2 / var), plus 0.5 log(2 pi) with full=True.
+
+    var has the input's shape, one column (one variance per row: (N, 1)), or is a number.
+    As in torch, var is clamped at eps for the value, while its gradient passes as if unclamped.
+    """
+    who = "gaussian_nll_loss"
+    check_reduction(reduction, who)
+    check_flag(full, who, "full")
+    eps = check_real(eps, who, "eps", 0.0)
+    input, target = _pair(input, target, who)
+    if not isinstance(var, Matrix):
+        var = Matrix(input.data.new_full(1, 1, check_real(var, who, "var", 0.0)), False)
+    if var.nrow not in (1, input.nrow) or var.ncol not in (1, input.ncol):
+        raise ValueError(f"{who}: var of shape {var.shape} does not fit input of {input.shape}")
+    if (var.data < 0.0).sum().item():
+        raise ValueError(f"{who}: var has a negative entry")
+    clamped = var + (var.data.maximum(eps) - var.data)  # torch clamps in place under no_grad
+    d = input - target
+    loss = 0.5 * (clamped.log() + d * d / clamped)
+    if full:
+        loss = loss + 0.5 * math.log(2.0 * math.pi)
+    return reduce(loss, reduction, who)
+
+
+# ---------------------------------------------------------------------------------------------
+# Similarity and distance, and the losses on pairs built from them
+# ---------------------------------------------------------------------------------------------
+
+
+def _norm(x: Matrix, p: float, dim: int, who: str) -> Matrix:
+    """The p-norm along dim, kept as a column (dim=1) or a row (dim=0)."""
+    p = check_real(p, who, "p", 0.0, low_open=True)
+    if p == math.inf:
+        return x.abs().max(dim)
+    if p == 2.0:
+        return (x * x).sum(dim).sqrt()
+    return (x.abs() ** p).sum(dim) ** (1.0 / p)
+
+
+def normalize(input: Matrix, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Matrix:
+    """input / max(||input||_p, eps) along dim: each row (dim=1) scaled to unit norm."""
+    input = check_input(input, "normalize")
+    dim = check_dim_argument(dim, "normalize", allow_none=False)
+    eps = check_real(eps, "normalize", "eps", 0.0)
+    return input / _norm(input, p, dim, "normalize").clamp(min=eps)
+
+
+def cosine_similarity(x1: Matrix, x2: Matrix, dim: int = 1, eps: float = 1e-8) -> Matrix:
+    """The cosine of the angle between x1 and x2 along dim (rows for dim=1, giving (N, 1)):
+    sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps)), each norm clamped as torch does."""
+    who = "cosine_similarity"
+    x1, x2 = check_input(x1, who), check_input(x2, who)
+    dim = check_dim_argument(dim, who, allow_none=False)
+    eps = check_real(eps, who, "eps", 0.0)
+    return (
+        x1
+        / _norm(x1, 2.0, dim, who).clamp(min=eps)
+        * (x2 / _norm(x2, 2.0, dim, who).clamp(min=eps))
+    ).sum(dim)
+
+
+def pairwise_distance(
+    x1: Matrix, x2: Matrix, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
+) -> Matrix:
+    """||x1 - x2 + eps||_p per row, an (N, 1) column (`keepdim` is accepted: Match is 2D)."""
+    who = "pairwise_distance"
+    x1, x2 = check_input(x1, who), check_input(x2, who)
+    eps = check_real(eps, who, "eps")
+    check_flag(keepdim, who, "keepdim")
+    return _norm(x1 - x2 + eps, p, 1, who)
+
+
+def _labels(target: Any, shape: tuple[int, int], like: Matrix, who: str) -> List2D:
+    """Labels (such as 1 and -1) as a constant that broadcasts to shape: a flat list of N
+    numbers becomes an (N, 1) column, as torch's 1D target of N samples."""
+    if isinstance(target, (list, tuple)) and target and not isinstance(target[0], (list, tuple)):
+        target = [[v] for v in target]
+    labels = as_matrix(target, who, like).data
+    if any(a not in (1, b) for a, b in zip(labels.shape, shape)):
+        raise ValueError(f"{who}: target of shape {labels.shape} does not fit {shape}")
+    return _on_backend_of(labels, like.data)
+
+
+def cosine_embedding_loss(
+    input1: Matrix, input2: Matrix, target: Any, margin: float = 0.0, reduction: str = "mean"
+) -> Matrix:
+    """Per row: 1 - cos(x1, x2) where the target is 1, max(0, cos(x1, x2) - margin) where it is
+    -1; cos is torch's here: x1.x2 / sqrt((|x1|^2 + 1e-12) (|x2|^2 + 1e-12)). Gives (N, 1)."""
+    who = "cosine_embedding_loss"
+    check_reduction(reduction, who)
+    margin = check_real(margin, who, "margin")
+    x1, x2 = check_input(input1, who), check_input(input2, who)
+    if x1.shape != x2.shape:
+        raise ValueError(f"{who}: input1 shape {x1.shape} and input2 shape {x2.shape} differ")
+    y = _labels(target, (x1.nrow, 1), x1, who)
+    cos = (x1 * x2).sum(1) / (((x1 * x1).sum(1) + 1e-12) * ((x2 * x2).sum(1) + 1e-12)).sqrt()
+    loss = (1.0 - cos).where(y == 1.0, 0.0) + (cos - margin).clamp(min=0.0).where(y == -1.0, 0.0)
+    return reduce(loss, reduction, who)
+
+
+def margin_ranking_loss(
+    input1: Matrix, input2: Matrix, target: Any, margin: float = 0.0, reduction: str = "mean"
+) -> Matrix:
+    """max(0, -target * (input1 - input2) + margin): target 1 asks input1 to rank higher."""
+    who = "margin_ranking_loss"
+    check_reduction(reduction, who)
+    margin = check_real(margin, who, "margin")
+    x1, x2 = _pair(input1, input2, who)
+    y = _labels(target, x1.shape, x1, who)
+    return reduce((-(x1 - x2) * y + margin).clamp(min=0.0), reduction, who)
+
+
+def hinge_embedding_loss(
+    input: Matrix, target: Any, margin: float = 1.0, reduction: str = "mean"
+) -> Matrix:
+    """input where the target is 1, max(0, margin - input) where it is -1 (input is usually a
+    distance between a pair, target says whether the pair is alike)."""
+    who = "hinge_embedding_loss"
+    check_reduction(reduction, who)
+    margin = check_real(margin, who, "margin")
+    input = check_input(input, who)
+    y = _labels(target, input.shape, input, who)
+    loss = (margin - input).clamp(min=0.0).where(y != 1.0, 0.0) + input.where(y != -1.0, 0.0)
+    return reduce(loss, reduction, who)
+
+
+def soft_margin_loss(input: Matrix, target: Any, reduction: str = "mean") -> Matrix:
+    """log(1 + exp(-target * input)) for labels 1 and -1: a smooth hinge (torch's formula)."""
+    input, target = _pair(input, target, "soft_margin_loss")
+    return reduce((-(input * target)).exp().log1p(), reduction, "soft_margin_loss")
+
+
 __all__ = [
     "mse_loss",
     "l1_loss",
@@ -394,4 +651,14 @@ __all__ = [
     "nll_loss",
     "cross_entropy",
     "one_hot",
+    "kl_div",
+    "poisson_nll_loss",
+    "gaussian_nll_loss",
+    "normalize",
+    "cosine_similarity",
+    "pairwise_distance",
+    "cosine_embedding_loss",
+    "margin_ranking_loss",
+    "hinge_embedding_loss",
+    "soft_margin_loss",
 ]

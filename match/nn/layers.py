@@ -13,14 +13,16 @@ from typing import Any
 from ..creation import zeros
 from ..list2d import List2D, rng
 from ..matrix import Matrix
-from . import init
-from .functional import as_matrix, class_indices, constant
+from . import functional, init
+from ._checks import (
+    check_dim_argument,
+    check_flag,
+    check_input,
+    check_positive_int,
+    check_real,
+)
+from .functional import class_indices, constant
 from .module import Module
-
-
-def _input(x: Any, who: str) -> Matrix:
-    """A Matrix input; a List2D or nested lists become a constant Matrix."""
-    return x if isinstance(x, Matrix) else as_matrix(x, who)
 
 
 class Linear(Module):
@@ -34,8 +36,9 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
         """Create the weight (and bias) with torch's default initialisation."""
         super().__init__()
-        self.in_features = in_features
-        self.out_features = out_features
+        self.in_features = check_positive_int(in_features, "Linear", "in_features")
+        self.out_features = check_positive_int(out_features, "Linear", "out_features")
+        check_flag(bias, "Linear", "bias")
         bound = 1.0 / math.sqrt(in_features)
         self.weight = init.uniform_(zeros(out_features, in_features), -bound, bound)
         self.bias: Matrix | None = (
@@ -62,7 +65,7 @@ class Linear(Module):
 
     def forward(self, x: Matrix) -> Matrix:
         """x (N, in_features) -> (N, out_features), with the fused `x.linear(weight, bias)`."""
-        x = _input(x, "Linear")
+        x = check_input(x, "Linear")
         if x.ncol != self.in_features:
             raise ValueError(
                 f"Linear: expected {self.in_features} input features, got input of shape {x.shape}"
@@ -82,7 +85,7 @@ class ReLU(Module):
 
     def forward(self, x: Matrix) -> Matrix:
         """relu(x)."""
-        return x.relu()
+        return check_input(x, "ReLU").relu()
 
 
 class LeakyReLU(Module):
@@ -91,11 +94,11 @@ class LeakyReLU(Module):
     def __init__(self, negative_slope: float = 0.01) -> None:
         """Slope for negative inputs (torch's default 0.01)."""
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope = check_real(negative_slope, "LeakyReLU", "negative_slope")
 
     def forward(self, x: Matrix) -> Matrix:
         """leaky_relu(x)."""
-        return x.leaky_relu(self.negative_slope)
+        return check_input(x, "LeakyReLU").leaky_relu(self.negative_slope)
 
     def extra_repr(self) -> str:
         """The slope."""
@@ -107,7 +110,7 @@ class Sigmoid(Module):
 
     def forward(self, x: Matrix) -> Matrix:
         """sigmoid(x)."""
-        return x.sigmoid()
+        return check_input(x, "Sigmoid").sigmoid()
 
 
 class Tanh(Module):
@@ -115,7 +118,7 @@ class Tanh(Module):
 
     def forward(self, x: Matrix) -> Matrix:
         """tanh(x)."""
-        return x.tanh()
+        return check_input(x, "Tanh").tanh()
 
 
 class _AlongDim(Module):
@@ -124,6 +127,7 @@ class _AlongDim(Module):
     def __init__(self, dim: int | None = None) -> None:
         """dim=1: along each row; dim=0: along each column."""
         super().__init__()
+        check_dim_argument(dim, type(self).__name__)
         self.dim = dim
 
     def extra_repr(self) -> str:
@@ -136,7 +140,7 @@ class Softmax(_AlongDim):
 
     def forward(self, x: Matrix) -> Matrix:
         """softmax(x, dim)."""
-        return x.softmax(1 if self.dim is None else self.dim)
+        return check_input(x, "Softmax").softmax(1 if self.dim is None else self.dim)
 
 
 class LogSoftmax(_AlongDim):
@@ -144,7 +148,7 @@ class LogSoftmax(_AlongDim):
 
     def forward(self, x: Matrix) -> Matrix:
         """log_softmax(x, dim)."""
-        return x.log_softmax(1 if self.dim is None else self.dim)
+        return check_input(x, "LogSoftmax").log_softmax(1 if self.dim is None else self.dim)
 
 
 class Dropout(Module):
@@ -156,13 +160,12 @@ class Dropout(Module):
         """p: the probability of zeroing an element (`inplace` is accepted for torch's sake;
         Match always returns a new matrix)."""
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must be between 0 and 1, got {p}")
-        self.p = p
-        self.inplace = inplace
+        self.p = check_real(p, "Dropout", "p", 0.0, 1.0)
+        self.inplace = check_flag(inplace, "Dropout", "inplace")
 
     def forward(self, x: Matrix) -> Matrix:
         """x * mask / (1 - p) in training, x in eval mode."""
+        x = check_input(x, "Dropout")
         if not self.training or self.p == 0.0:
             return x
         if self.p == 1.0:
@@ -200,13 +203,14 @@ class Embedding(Module):
 
 
 def _features(shape: Any, who: str) -> int:
+    """normalized_shape as the number of features: an int or a 1-tuple of one."""
     if isinstance(shape, (list, tuple)):
         if len(shape) != 1:
             raise ValueError(
                 f"{who}: only the last dimension can be normalised in 2D, got {tuple(shape)}"
             )
         shape = shape[0]
-    return int(shape)
+    return check_positive_int(shape, who, "normalized_shape")
 
 
 class LayerNorm(Module):
@@ -223,14 +227,16 @@ class LayerNorm(Module):
         """normalized_shape: the number of features (columns)."""
         super().__init__()
         self.normalized_shape = (_features(normalized_shape, "LayerNorm"),)
-        self.eps = eps
-        self.elementwise_affine = elementwise_affine
+        self.eps = check_real(eps, "LayerNorm", "eps")
+        self.elementwise_affine = check_flag(elementwise_affine, "LayerNorm", "elementwise_affine")
+        check_flag(bias, "LayerNorm", "bias")
         n = self.normalized_shape[0]
         self.weight = Matrix(List2D.ones(1, n)) if elementwise_affine else None
         self.bias = Matrix(List2D.zeros(1, n)) if elementwise_affine and bias else None
 
     def forward(self, x: Matrix) -> Matrix:
         """(x - mean) / sqrt(var + eps) * weight + bias, per row."""
+        x = check_input(x, "LayerNorm")
         if x.ncol != self.normalized_shape[0]:
             raise ValueError(
                 f"LayerNorm: expected {self.normalized_shape[0]} features, got "
@@ -274,11 +280,13 @@ class BatchNorm1d(Module):
     ) -> None:
         """Create weight 1, bias 0 (bias=False: none), running_mean 0, running_var 1."""
         super().__init__()
-        self.num_features = num_features
-        self.eps = eps
-        self.momentum = momentum
-        self.affine = affine
-        self.track_running_stats = track_running_stats
+        who = "BatchNorm1d"
+        self.num_features = check_positive_int(num_features, who, "num_features")
+        self.eps = check_real(eps, who, "eps")
+        self.momentum = None if momentum is None else check_real(momentum, who, "momentum")
+        self.affine = check_flag(affine, who, "affine")
+        self.track_running_stats = check_flag(track_running_stats, who, "track_running_stats")
+        check_flag(bias, who, "bias")
         self.weight = Matrix(List2D.ones(1, num_features)) if affine else None
         self.bias = Matrix(List2D.zeros(1, num_features)) if affine and bias else None
         tracking = track_running_stats
@@ -288,13 +296,14 @@ class BatchNorm1d(Module):
 
     def forward(self, x: Matrix) -> Matrix:
         """Normalise x (N, num_features) per column."""
+        x = check_input(x, "BatchNorm1d")
         if x.ncol != self.num_features:
             raise ValueError(
                 f"BatchNorm1d: expected {self.num_features} features, got input of shape {x.shape}"
             )
         if self.training or not self.track_running_stats:
             n = x.nrow
-            if self.training and n < 2:
+            if n < 2:  # batch statistics of one row: torch refuses them, in eval mode too
                 raise ValueError(
                     f"BatchNorm1d: expected more than 1 value per channel when "
                     f"training, got input of shape {x.shape}"
@@ -324,19 +333,50 @@ class BatchNorm1d(Module):
         """Settings."""
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, bias={self.bias is not None or not self.affine}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
             f"track_running_stats={self.track_running_stats}"
         )
 
 
+class CosineSimilarity(Module):
+    """The cosine similarity of two inputs along dim (see `functional.cosine_similarity`)."""
+
+    def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
+        """torch's arguments and defaults."""
+        super().__init__()
+        self.dim = check_dim_argument(dim, "CosineSimilarity")
+        self.eps = check_real(eps, "CosineSimilarity", "eps", 0.0)
+
+    def forward(self, x1: Matrix, x2: Matrix) -> Matrix:
+        """(N, 1) for dim=1, (1, C) for dim=0."""
+        return functional.cosine_similarity(x1, x2, self.dim, self.eps)
+
+
+class PairwiseDistance(Module):
+    """The p-norm distance between the rows of two inputs (see `functional.pairwise_distance`)."""
+
+    def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:
+        """torch's arguments and defaults."""
+        super().__init__()
+        self.norm = check_real(p, "PairwiseDistance", "p", 0.0, low_open=True)
+        self.eps = check_real(eps, "PairwiseDistance", "eps")
+        self.keepdim = check_flag(keepdim, "PairwiseDistance", "keepdim")
+
+    def forward(self, x1: Matrix, x2: Matrix) -> Matrix:
+        """An (N, 1) column of distances."""
+        return functional.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
 __all__ = [
     "BatchNorm1d",
+    "CosineSimilarity",
     "Dropout",
     "Embedding",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
+    "PairwiseDistance",
     "ReLU",
     "Sigmoid",
     "Softmax",

@@ -283,7 +283,9 @@ class Module:
                 f"load_state_dict: expected a dict, got {type(state_dict).__name__}"
             )
         entries = self._state_entries()
-        missing = [k for k in entries if k not in state_dict]
+        missing = [  # BatchNorm's counter may be absent (kept as is), as torch allows
+            k for k in entries if k not in state_dict and not k.endswith("num_batches_tracked")
+        ]
         unexpected = [k for k in state_dict if k not in entries]
         problems = []
         if strict and missing:

@@ -1,0 +1,291 @@
+"""The losses and distances of match.nn against torch float64: every reduction, every option,
+values and the gradients of every input that takes one (rtol 1e-7), module and functional form.
+
+Match is 2D, so torch's 1D per-sample results (N,) are compared as Match's (N, 1) columns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import match
+from match import nn
+from tests.parity import assert_close, random_rows, tensor
+
+torch = pytest.importorskip("torch")
+torch.set_num_threads(1)
+F = torch.nn.functional
+D = torch.float64
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def column(t: Any) -> Any:
+    """torch's 1D per-sample result as Match's (N, 1) column; anything else unchanged."""
+    return t.reshape(-1, 1) if t.dim() == 1 else t
+
+
+def compare(
+    match_fn: Callable[..., Any],
+    torch_fn: Callable[..., Any],
+    inputs: list[list[list[float]]],
+    with_grad: tuple[bool, ...] | None = None,
+    what: str = "",
+) -> None:
+    """Run both on the same rows (gradients for the inputs flagged in with_grad, all by
+    default), backward with one random upstream gradient, compare values and gradients."""
+    with_grad = with_grad or (True,) * len(inputs)
+    ms = [match.mat(rows, requires_grad=g) for rows, g in zip(inputs, with_grad)]
+    ts = [tensor(rows, requires_grad=g) for rows, g in zip(inputs, with_grad)]
+    out_m, out_t = match_fn(*ms), column(torch_fn(*ts))
+    assert_close(out_m, out_t, what=f"{what} value")
+    up = random_rows(*out_m.shape, seed=99)
+    out_m.backward(match.mat(up, requires_grad=False))
+    out_t.backward(tensor(up, requires_grad=False).reshape(out_t.shape))
+    for k, (m, t, g) in enumerate(zip(ms, ts, with_grad)):
+        if g:
+            assert_close(m.grad, t.grad, what=f"{what} grad of input {k}")
+
+
+def log_probs(rows: list[list[float]]) -> list[list[float]]:
+    """Rows of log-probabilities (log_softmax of rows)."""
+    return match.mat(rows).log_softmax(1).tolist()
+
+
+X = random_rows(5, 4, seed=1)
+Y = random_rows(5, 4, seed=2)
+LABELS = [1, -1, 1, -1, -1]
+
+
+# --- KL divergence -----------------------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides")  # torch's note on 'mean'
+@pytest.mark.parametrize("reduction", (*REDUCTIONS, "batchmean"))
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div(reduction: str, log_target: bool) -> None:
+    inp = log_probs(X)
+    target = log_probs(Y) if log_target else match.mat(Y).softmax(1).tolist()
+    module = nn.KLDivLoss(reduction=reduction, log_target=log_target)
+    reference = torch.nn.KLDivLoss(reduction=reduction, log_target=log_target)
+    compare(module, reference, [inp, target], what="KLDivLoss")
+    compare(
+        lambda a, b: nn.functional.kl_div(a, b, reduction, log_target),
+        lambda a, b: F.kl_div(a, b, reduction=reduction, log_target=log_target),
+        [inp, target],
+        what="kl_div",
+    )
+
+
+def test_kl_div_zero_target_is_zero_loss() -> None:
+    target = [[0.0, 0.5, 0.5, 0.0], [1.0, 0.0, 0.0, 0.0]]
+    compare(
+        nn.KLDivLoss(reduction="sum"),
+        torch.nn.KLDivLoss(reduction="sum"),
+        [log_probs(X[:2]), target],
+        with_grad=(True, False),
+        what="KLDivLoss zeros",
+    )
+
+
+# --- Poisson and Gaussian negative log-likelihood ----------------------------------------------
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("log_input", [True, False])
+@pytest.mark.parametrize("full", [False, True])
+def test_poisson_nll(reduction: str, log_input: bool, full: bool) -> None:
+    inp = X if log_input else random_rows(5, 4, seed=3, low=0.1, high=3.0)
+    counts = [[float((i * 3 + j) % 5) for j in range(4)] for i in range(5)]  # 0 .. 4
+    settings = dict(log_input=log_input, full=full, reduction=reduction)
+    compare(
+        nn.PoissonNLLLoss(**settings),
+        torch.nn.PoissonNLLLoss(**settings),
+        [inp, counts],
+        with_grad=(True, False),
+        what="PoissonNLLLoss",
+    )
+    positive = random_rows(5, 4, seed=4, low=1.5, high=4.0)  # the target's gradient, full or not
+    compare(
+        lambda a, b: nn.functional.poisson_nll_loss(a, b, log_input, full, 1e-8, reduction),
+        lambda a, b: F.poisson_nll_loss(a, b, log_input, full, reduction=reduction),
+        [inp, positive],
+        what="poisson_nll_loss",
+    )
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("full", [False, True])
+@pytest.mark.parametrize("var_cols", [4, 1])
+def test_gaussian_nll(reduction: str, full: bool, var_cols: int) -> None:
+    var = random_rows(5, var_cols, seed=5, low=0.2, high=2.0)
+    var[0][0] = 1e-9  # below eps: clamped for the value, the gradient passes as torch's does
+    module = nn.GaussianNLLLoss(full=full, reduction=reduction)
+    reference = torch.nn.GaussianNLLLoss(full=full, reduction=reduction)
+    compare(module, reference, [X, Y, var], what="GaussianNLLLoss")
+
+
+# --- losses on pairs ---------------------------------------------------------------------------
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("margin", [0.0, 0.3])
+def test_cosine_embedding(reduction: str, margin: float) -> None:
+    labels_t = torch.tensor(LABELS, dtype=D)
+    for labels in (LABELS, match.mat([[float(v)] for v in LABELS], requires_grad=False)):
+        compare(
+            lambda a, b, y=labels: nn.CosineEmbeddingLoss(margin, reduction)(a, b, y),
+            lambda a, b: torch.nn.CosineEmbeddingLoss(margin, reduction=reduction)(a, b, labels_t),
+            [X, Y],
+            what="CosineEmbeddingLoss",
+        )
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("margin", [0.0, 0.5])
+def test_margin_ranking(reduction: str, margin: float) -> None:
+    x1, x2 = random_rows(5, 1, seed=6), random_rows(5, 1, seed=7)
+    y = [[float(v)] for v in LABELS]
+    compare(
+        lambda a, b, t: nn.MarginRankingLoss(margin, reduction)(a, b, t),
+        lambda a, b, t: torch.nn.MarginRankingLoss(margin, reduction=reduction)(a, b, t),
+        [x1, x2, y],
+        with_grad=(True, True, False),
+        what="MarginRankingLoss",
+    )
+    compare(  # a flat list of labels is a column, as torch's 1D target
+        lambda a, b: nn.functional.margin_ranking_loss(a, b, LABELS, margin, reduction),
+        lambda a, b: F.margin_ranking_loss(
+            a, b, torch.tensor(y, dtype=D), margin, reduction=reduction
+        ),
+        [x1, x2],
+        what="margin_ranking_loss",
+    )
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("margin", [1.0, 0.4])
+def test_hinge_embedding(reduction: str, margin: float) -> None:
+    signs = [[1.0 if (i + j) % 3 else -1.0 for j in range(4)] for i in range(5)]
+    compare(
+        lambda a, t: nn.HingeEmbeddingLoss(margin, reduction)(a, t),
+        lambda a, t: torch.nn.HingeEmbeddingLoss(margin, reduction=reduction)(a, t),
+        [X, signs],
+        with_grad=(True, False),
+        what="HingeEmbeddingLoss",
+    )
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_soft_margin(reduction: str) -> None:
+    signs = [[1.0 if (i * j) % 2 else -1.0 for j in range(4)] for i in range(5)]
+    compare(
+        nn.SoftMarginLoss(reduction),
+        torch.nn.SoftMarginLoss(reduction=reduction),
+        [X, signs],
+        with_grad=(True, False),
+        what="SoftMarginLoss",
+    )
+
+
+def test_hinge_embedding_default_margin_is_one() -> None:
+    assert nn.HingeEmbeddingLoss().margin == 1.0
+    assert nn.MarginRankingLoss().margin == nn.CosineEmbeddingLoss().margin == 0.0
+
+
+# --- similarity and distance -------------------------------------------------------------------
+@pytest.mark.parametrize("dim", [1, 0, -1])
+def test_cosine_similarity(dim: int) -> None:
+    compare(
+        lambda a, b: nn.functional.cosine_similarity(a, b, dim),
+        lambda a, b: F.cosine_similarity(a, b, dim).reshape((-1, 1) if dim % 2 == 1 else (1, -1)),
+        [X, Y],
+        what="cosine_similarity",
+    )
+
+
+def test_cosine_similarity_broadcasts_a_row() -> None:
+    compare(
+        nn.functional.cosine_similarity,
+        lambda a, b: F.cosine_similarity(a, b).reshape(-1, 1),
+        [X, Y[:1]],
+        what="cosine_similarity broadcast",
+    )
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0, math.inf])
+@pytest.mark.parametrize("dim", [1, 0])
+def test_normalize(p: float, dim: int) -> None:
+    compare(
+        lambda a: nn.functional.normalize(a, p, dim),
+        lambda a: F.normalize(a, p, dim),
+        [X],
+        what=f"normalize p={p}",
+    )
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0, math.inf])
+def test_pairwise_distance(p: float) -> None:
+    compare(
+        lambda a, b: nn.functional.pairwise_distance(a, b, p),
+        lambda a, b: F.pairwise_distance(a, b, p),
+        [X, Y],
+        what=f"pairwise_distance p={p}",
+    )
+    compare(
+        nn.PairwiseDistance(p, eps=1e-3),
+        torch.nn.PairwiseDistance(p, eps=1e-3),
+        [X, Y],
+        what=f"PairwiseDistance p={p}",
+    )
+
+
+def test_distance_modules_print_as_torch() -> None:
+    compare(
+        nn.CosineSimilarity(dim=0),
+        lambda a, b: torch.nn.CosineSimilarity(dim=0)(a, b).reshape(1, -1),
+        [X, Y],
+        what="CosineSimilarity",
+    )
+    assert repr(nn.CosineSimilarity()) == "CosineSimilarity()"
+    assert repr(nn.PairwiseDistance()) == "PairwiseDistance()"
+
+
+# --- bad input ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "call,error,message",
+    [
+        (lambda: nn.KLDivLoss(reduction="avg"), ValueError, "KLDivLoss: reduction"),
+        (lambda: nn.KLDivLoss(log_target=1), TypeError, "KLDivLoss: log_target"),
+        (lambda: nn.PoissonNLLLoss(eps="a"), TypeError, "PoissonNLLLoss: eps"),
+        (lambda: nn.GaussianNLLLoss(eps=-1.0), ValueError, "GaussianNLLLoss: eps"),
+        (lambda: nn.CosineEmbeddingLoss(margin="a"), TypeError, "CosineEmbeddingLoss: margin"),
+        (lambda: nn.MarginRankingLoss(reduction=3), ValueError, "MarginRankingLoss: reduction"),
+        (
+            lambda: nn.GaussianNLLLoss()(match.mat(X), match.mat(Y), match.mat([[-1.0]])),
+            ValueError,
+            "GaussianNLLLoss: gaussian_nll_loss: var has a negative entry",
+        ),
+        (
+            lambda: nn.GaussianNLLLoss()(match.mat(X), match.mat(Y), match.ones(2, 4)),
+            ValueError,
+            "does not fit",
+        ),
+        (
+            lambda: nn.CosineEmbeddingLoss()(match.mat(X), match.mat(Y), [1, -1]),
+            ValueError,
+            "CosineEmbeddingLoss: cosine_embedding_loss: target of shape (2, 1)",
+        ),
+        (
+            lambda: nn.CosineEmbeddingLoss()(match.mat(X), match.mat(Y[:2]), LABELS),
+            ValueError,
+            "input1 shape (5, 4) and input2 shape (2, 4)",
+        ),
+        (lambda: nn.SoftMarginLoss()([[1.0]], [[1.0]]), TypeError, "SoftMarginLoss: input"),
+        (lambda: nn.functional.normalize(match.mat(X), p=0), ValueError, "normalize: p"),
+        (lambda: nn.functional.normalize(match.mat(X), dim=2), ValueError, "normalize: dim"),
+        (lambda: nn.functional.kl_div(match.mat(X), "a"), TypeError, "kl_div"),
+        (lambda: nn.functional.pairwise_distance([[1.0]], X), TypeError, "pairwise_distance"),
+    ],
+)
+def test_bad_input_names_the_loss(call: Callable[[], Any], error: type, message: str) -> None:
+    with pytest.raises(error) as info:
+        call()
+    assert message in str(info.value)
