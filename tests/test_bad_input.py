@@ -562,8 +562,6 @@ KNOWN_BUGS: dict[str, str] = {
     "LogSoftmax-dim-str": "accepted silently (expected ValueError)",
     "LayerNorm-eps-str": "accepted silently (expected TypeError)",
     "BatchNorm1d-momentum-str": "accepted silently (expected TypeError)",
-    "Sequential-not-module": "message does not name Sequential: add_module: int is not a Module",
-    "load_state_dict-not-dict": "StateDictError, not TypeError: load_state_dict: expected a dic...",
     "clip_grad_norm_-str": "accepted silently (expected TypeError)",
     "clip_grad_value_-str": "accepted silently (expected TypeError)",
     "MSELoss-input-list": "ValueError, not TypeError: from_2d_list: row 0 is not a non-empty li...",

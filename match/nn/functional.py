@@ -15,6 +15,7 @@ from typing import Any
 
 from ..list2d import List2D
 from ..matrix import Matrix, _result
+from .activation_functional import *  # noqa: F403  (torch's functional names: gelu, relu, ...)
 
 REDUCTIONS = ("mean", "sum", "none")
 
