@@ -133,6 +133,10 @@ class ReLU6(Hardtanh):
         """No settings (the limits are 0 and 6)."""
         super().__init__(0.0, 6.0, inplace)
 
+    def extra_repr(self) -> str:
+        """Nothing: torch prints `ReLU6()`."""
+        return ""
+
 
 class Softsign(Module):
     """x / (1 + |x|), elementwise."""

@@ -184,8 +184,13 @@ def linear(input: Matrix, weight: Matrix, bias: Matrix | None = None) -> Matrix:
     bias a (1, out_features) row (Matrix.linear, one fused node)."""
     x = _matrix(input, "linear")
     weight = _matrix(weight, "linear")
-    if bias is not None:
-        _matrix(bias, "linear")
+    if weight.ncol != x.ncol:
+        raise ValueError(
+            f"linear: input {x.shape} needs a weight of {x.ncol} columns (out_features, "
+            f"in_features), got weight {weight.shape}"
+        )
+    if bias is not None and _matrix(bias, "linear").shape != (1, weight.nrow):
+        raise ValueError(f"linear: bias must be (1, {weight.nrow}), got {bias.shape}")
     return x.linear(weight, bias)
 
 
