@@ -7,13 +7,14 @@ the same name in `activation_functional.py`, where the math is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..creation import full
-from ..matrix import Matrix
+from ..matrix import Matrix, _number
 from .activation_functional import (
     _approximate,
     _matrix,
     _range,
-    _real,
     elu,
     gelu,
     hardsigmoid,
@@ -26,6 +27,23 @@ from .activation_functional import (
     softsign,
 )
 from .module import Module, Parameter
+
+
+class _Elementwise(Module):
+    """An activation without settings: forward applies `function`, the math in
+    activation_functional.py (`inplace` is accepted for torch's sake; Match always returns a
+    new matrix)."""
+
+    function: Callable[[Matrix], Matrix]
+
+    def __init__(self, inplace: bool = False) -> None:
+        """No settings."""
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x: Matrix) -> Matrix:
+        """function(x); an input that is not a Matrix is a TypeError naming the class."""
+        return self.function(_matrix(x, type(self).__name__))
 
 
 class GELU(Module):
@@ -46,30 +64,16 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class SiLU(Module):
+class SiLU(_Elementwise):
     """x * sigmoid(x), elementwise."""
 
-    def __init__(self, inplace: bool = False) -> None:
-        """`inplace` is accepted for torch's sake; Match always returns a new matrix."""
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, x: Matrix) -> Matrix:
-        """silu(x)."""
-        return silu(_matrix(x, "SiLU"))
+    function = staticmethod(silu)
 
 
-class Mish(Module):
+class Mish(_Elementwise):
     """x * tanh(softplus(x)), elementwise."""
 
-    def __init__(self, inplace: bool = False) -> None:
-        """`inplace` is accepted for torch's sake; Match always returns a new matrix."""
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, x: Matrix) -> Matrix:
-        """mish(x)."""
-        return mish(_matrix(x, "Mish"))
+    function = staticmethod(mish)
 
 
 class ELU(Module):
@@ -78,7 +82,7 @@ class ELU(Module):
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         """alpha: the value approached as x goes to -inf is -alpha."""
         super().__init__()
-        self.alpha = _real(alpha, "ELU", "alpha")
+        self.alpha = _number(alpha, "ELU", "alpha")
         self.inplace = inplace
 
     def forward(self, x: Matrix) -> Matrix:
@@ -96,8 +100,8 @@ class Softplus(Module):
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         """beta sharpens the curve; above threshold (in beta x) the result is x itself."""
         super().__init__()
-        self.beta = _real(beta, "Softplus", "beta")
-        self.threshold = _real(threshold, "Softplus", "threshold")
+        self.beta = _number(beta, "Softplus", "beta")
+        self.threshold = _number(threshold, "Softplus", "threshold")
 
     def forward(self, x: Matrix) -> Matrix:
         """softplus(x, beta, threshold)."""
@@ -138,38 +142,22 @@ class ReLU6(Hardtanh):
         return ""
 
 
-class Softsign(Module):
+class Softsign(_Elementwise):
     """x / (1 + |x|), elementwise."""
 
-    def forward(self, x: Matrix) -> Matrix:
-        """softsign(x)."""
-        return softsign(_matrix(x, "Softsign"))
+    function = staticmethod(softsign)
 
 
-class Hardsigmoid(Module):
+class Hardsigmoid(_Elementwise):
     """relu6(x + 3) / 6, elementwise: a cheap sigmoid."""
 
-    def __init__(self, inplace: bool = False) -> None:
-        """`inplace` is accepted for torch's sake; Match always returns a new matrix."""
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, x: Matrix) -> Matrix:
-        """hardsigmoid(x)."""
-        return hardsigmoid(_matrix(x, "Hardsigmoid"))
+    function = staticmethod(hardsigmoid)
 
 
-class Hardswish(Module):
+class Hardswish(_Elementwise):
     """x * hardsigmoid(x), elementwise."""
 
-    def __init__(self, inplace: bool = False) -> None:
-        """`inplace` is accepted for torch's sake; Match always returns a new matrix."""
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, x: Matrix) -> Matrix:
-        """hardswish(x)."""
-        return hardswish(_matrix(x, "Hardswish"))
+    function = staticmethod(hardswish)
 
 
 class PReLU(Module):
@@ -190,7 +178,7 @@ class PReLU(Module):
         if num_parameters < 1:
             raise ValueError(f"PReLU: num_parameters must be at least 1, got {num_parameters}")
         self.num_parameters = num_parameters
-        self.weight = Parameter(full(1, num_parameters, _real(init, "PReLU", "init")))
+        self.weight = Parameter(full(1, num_parameters, _number(init, "PReLU", "init")))
 
     def forward(self, x: Matrix) -> Matrix:
         """prelu(x, weight); x needs num_parameters columns unless num_parameters is 1."""

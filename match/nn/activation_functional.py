@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..matrix import Matrix, where
+from ..matrix import Matrix, _number, where
 
 _SQRT_HALF = math.sqrt(0.5)
 _SQRT_TWO_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -34,12 +34,6 @@ def _matrix(x: Any, who: str) -> Matrix:
     return x
 
 
-def _real(value: Any, who: str, what: str) -> float:
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise TypeError(f"{who}: {what} must be a number, got {type(value).__name__}")
-    return float(value)
-
-
 def _approximate(value: Any, who: str) -> str:
     if value not in GELU_APPROXIMATIONS:
         raise ValueError(f"{who}: approximate must be 'none' or 'tanh', got {value!r}")
@@ -47,7 +41,7 @@ def _approximate(value: Any, who: str) -> str:
 
 
 def _range(min_val: Any, max_val: Any, who: str) -> tuple[float, float]:
-    low, high = _real(min_val, who, "min_val"), _real(max_val, who, "max_val")
+    low, high = _number(min_val, who, "min_val"), _number(max_val, who, "max_val")
     if low > high:
         raise ValueError(f"{who}: min_val must be at most max_val, got {low} and {high}")
     return low, high
@@ -78,7 +72,7 @@ def elu(input: Matrix, alpha: float = 1.0, inplace: bool = False) -> Matrix:
     """x where x > 0, else alpha (e^x - 1). The clamp keeps e^x finite in the branch that
     `where` does not take, whose gradient (times 0) would otherwise be inf * 0 = nan."""
     x = _matrix(input, "elu")
-    alpha = _real(alpha, "elu", "alpha")
+    alpha = _number(alpha, "elu", "alpha")
     return where(x > 0.0, x, (x.clamp(max=0.0).exp() - 1.0) * alpha)
 
 
@@ -144,7 +138,7 @@ def relu(input: Matrix, inplace: bool = False) -> Matrix:
 
 def leaky_relu(input: Matrix, negative_slope: float = 0.01, inplace: bool = False) -> Matrix:
     """x where x > 0, else negative_slope * x (Matrix.leaky_relu)."""
-    return _matrix(input, "leaky_relu").leaky_relu(_real(negative_slope, "leaky_relu", "slope"))
+    return _matrix(input, "leaky_relu").leaky_relu(_number(negative_slope, "leaky_relu", "slope"))
 
 
 def sigmoid(input: Matrix) -> Matrix:

@@ -21,6 +21,17 @@ class _Numbered(Module):
     """Shared list behaviour of Sequential, ModuleList and ParameterList: the items are the
     attributes that `_is_item` accepts, in the order they were set."""
 
+    def __init__(self, items: Iterable[Any] | None = None) -> None:
+        """The items, in order (none by default)."""
+        super().__init__()
+        if items is not None:
+            if not isinstance(items, Iterable) or isinstance(items, (Module, Matrix)):
+                raise TypeError(
+                    f"{type(self).__name__}: expected an iterable of items (a list), got "
+                    f"{type(items).__name__}"
+                )
+            self.extend(items)
+
     def _is_item(self, value: Any) -> bool:
         return isinstance(value, Module)
 
@@ -137,17 +148,6 @@ class ModuleList(_Numbered):
     """A list of modules whose parameters the owner finds (`layers.0.weight`, ...): a plain
     Python list works in Match too, but ModuleList is torch's spelling and has its methods."""
 
-    def __init__(self, modules: Iterable[Module] | None = None) -> None:
-        """The modules, in order (none by default)."""
-        super().__init__()
-        if modules is not None:
-            if not isinstance(modules, Iterable) or isinstance(modules, Module):
-                raise TypeError(
-                    f"ModuleList: modules must be an iterable of Modules, got "
-                    f"{type(modules).__name__}"
-                )
-            self.extend(modules)
-
     def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
         """`layers += [...]`: extend."""
         self.extend(modules)
@@ -157,17 +157,6 @@ class ModuleList(_Numbered):
 class ParameterList(_Numbered):
     """A list of Parameters whose owner registers them ('0', '1', ... under its name). Each item
     becomes a Parameter (a Matrix's values are shared, as `Parameter(m)` does)."""
-
-    def __init__(self, values: Iterable[Any] | None = None) -> None:
-        """The parameters, in order (none by default)."""
-        super().__init__()
-        if values is not None:
-            if not isinstance(values, Iterable) or isinstance(values, Matrix):
-                raise TypeError(
-                    f"ParameterList: values must be an iterable of matrices, got "
-                    f"{type(values).__name__}"
-                )
-            self.extend(values)
 
     def _is_item(self, value: Any) -> bool:
         return isinstance(value, Parameter)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from statistics import NormalDist
 
 from ..list2d import rng
-from ..matrix import Matrix
+from ..matrix import Matrix, _number
 
 
 def _check(tensor: Matrix, who: str) -> None:
@@ -135,17 +135,11 @@ def _calculate_correct_fan(tensor: Matrix, mode: str, who: str = "kaiming") -> i
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _gain_number(gain: float, who: str) -> float:
-    if not isinstance(gain, (int, float)) or isinstance(gain, bool):
-        raise TypeError(f"{who}: gain must be a number, got {type(gain).__name__}")
-    return float(gain)
-
-
 def _xavier_std(tensor: Matrix, gain: float, who: str) -> float:
     """Glorot's std, gain * sqrt(2 / (fan_in + fan_out))."""
     _check(tensor, who)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return _gain_number(gain, who) * math.sqrt(2.0 / (fan_in + fan_out))
+    return _number(gain, who, "gain") * math.sqrt(2.0 / (fan_in + fan_out))
 
 
 def _kaiming_std(tensor: Matrix, a: float, mode: str, nonlinearity: str, who: str) -> float:
@@ -232,7 +226,7 @@ def orthogonal_(
     matrices get orthonormal columns, wide ones orthonormal rows (Gram-Schmidt here, which gives
     that Q directly)."""
     _check(tensor, "orthogonal_")
-    gain = _gain_number(gain, "orthogonal_")
+    gain = _number(gain, "orthogonal_", "gain")
     r = rng() if generator is None else generator
     rows = [[r.gauss(0.0, 1.0) for _ in range(tensor.ncol)] for _ in range(tensor.nrow)]
     wide = tensor.nrow < tensor.ncol
