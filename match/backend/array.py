@@ -38,8 +38,9 @@ _erf_scalar = None  # math.erf as a numpy ufunc, made on first use
 
 def _erf(xp: Any, a: Array) -> Array:
     # numpy has no erf. math.erf mapped over the array (np.frompyfunc) is exact to the last bit
-    # of libm, so numpy agrees with pure Python exactly; it costs about 130 ns an element, 50x
-    # tanh (measured on 1e6 elements), which only GELU pays. cupy has erf in cupyx.
+    # of libm, so numpy agrees with pure Python exactly; it costs about 100 ns an element, 90 to
+    # 170 times numpy's tanh, which only exact GELU pays (bench/bench_erf.py: 2.5 to 3 times the
+    # tanh GELU, forward and backward). cupy has erf in cupyx.
     global _erf_scalar
     if xp.__name__ == "cupy":
         from cupyx.scipy.special import erf
