@@ -270,6 +270,8 @@ def test_register_parameter() -> None:
 
 def test_get_submodule_and_get_parameter() -> None:
     block = Block()
+    block.register_module("extra", nn.Linear(1, 1))
+    assert block.get_submodule("extra") is block.extra
     assert block.get_submodule("") is block
     assert block.get_submodule("body.1") is block.body[1]
     assert block.get_submodule("head.0") is block.head[0]

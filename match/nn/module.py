@@ -258,6 +258,10 @@ class Module:
             raise TypeError(f"add_module: {type(module).__name__} is not a Module")
         setattr(self, name, module)
 
+    def register_module(self, name: str, module: Module | None) -> None:
+        """torch's other name for `add_module`."""
+        self.add_module(name, module)
+
     def register_buffer(
         self, name: str, tensor: List2D | Matrix | None, persistent: bool = True
     ) -> None:
