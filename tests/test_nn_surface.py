@@ -401,3 +401,48 @@ def test_failed_container_calls_change_nothing() -> None:
     with pytest.raises(TypeError):
         d.update({"b": nn.ReLU(), "c": 3})
     assert d.keys() == ["a"]
+
+
+# --------------------------------------------------------------------------------------
+# a tutorial program: fine-tune the head of a frozen body, then save and reload
+# --------------------------------------------------------------------------------------
+
+
+def build(m: Any) -> Any:
+    """The same model in Match (m=nn) or torch (m=torch.nn)."""
+    body = m.Sequential(m.Linear(4, 8), m.GELU(), m.Linear(8, 8), m.SiLU())
+    return m.ModuleDict({"body": body, "head": m.Linear(8, 3)})
+
+
+def test_fine_tuning_a_frozen_body_matches_torch(tmp_path: Any) -> None:
+    match.manual_seed(0)
+    model, torch_model = build(nn), build(torch.nn).double()
+    copy_weights(model, torch_model)
+    model["body"].requires_grad_(False)
+    torch_model["body"].requires_grad_(False)
+    opt = match.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=0.01)
+    opt_t = torch.optim.SGD(torch_model.parameters(), lr=0.1, momentum=0.9, weight_decay=0.01)
+    x, target = random_rows(6, 4, 1), [0, 2, 1, 1, 0, 2]
+    for _ in range(20):
+        for mod, o, xs, ys, f in (
+            (model, opt, match.mat(x, requires_grad=False), target, nn.functional.cross_entropy),
+            (
+                torch_model,
+                opt_t,
+                tensor(x, False),
+                torch.tensor(target),
+                torch.nn.functional.cross_entropy,
+            ),
+        ):
+            o.zero_grad()
+            f(mod["head"](mod["body"](xs)), ys).backward()
+            o.step()
+    for (name, p), (tname, tp) in zip(model.named_parameters(), torch_model.named_parameters()):
+        assert name == tname
+        assert_close(p, tp, what=name)
+    path = tmp_path / "finetuned.json"
+    match.save(model.state_dict(), path)
+    again = build(nn)
+    again.load_state_dict(match.load(path))
+    assert again.state_dict() == model.state_dict()
+    assert list(again.state_dict()) == list(torch_model.state_dict())
