@@ -142,6 +142,7 @@ class TestElementwise(unittest.TestCase):
             ("relu", x),
             ("sin", x),
             ("cos", x),
+            ("erf", x),
         ]
         for name, rows in ops:
             with self.subTest(name):

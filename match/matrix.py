@@ -19,6 +19,7 @@ gradient back to its shape.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,6 +36,8 @@ from .list2d import (
     normalize_key,
     size_args,
 )
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)  # erf's derivative at 0
 
 
 class Matrix(Node):
@@ -423,6 +426,16 @@ class Matrix(Node):
             self._accumulate(-g * x.sin())
 
         return _result("cos", x.cos(), (self,), backward, saved=(x,))
+
+    def erf(self) -> Matrix:
+        """The error function, elementwise (exact GELU needs it)."""
+        x = self.data
+
+        def backward(g: List2D) -> None:
+            # d erf(x)/dx = 2 / sqrt(pi) * e^(-x^2)
+            self._accumulate(g * (-(x * x)).exp() * _TWO_OVER_SQRT_PI)
+
+        return _result("erf", x.erf(), (self,), backward, saved=(x,))
 
     def sum(self, dim: int | None = None, keepdim: bool = True) -> Matrix:
         """Sum of all elements (1x1), down each column (dim=0, 1xN) or along each row (dim=1,

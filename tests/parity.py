@@ -31,6 +31,7 @@ SAME_CALL_ELEMENTWISE: dict[str, Callable[[Any], Any]] = {
     "relu": lambda x: x.relu(),
     "sin": lambda x: x.sin(),
     "cos": lambda x: x.cos(),
+    "erf": lambda x: x.erf(),
     "square": lambda x: x * x,
 }
 SAME_CALL_BINARY: dict[str, Callable[[Any, Any], Any]] = {

@@ -319,6 +319,39 @@ case(
 case(
     "Module-to_backend-unknown", lambda: nn.Linear(2, 2).to_backend("tpu"), ValueError, "to_backend"
 )
+# issue 11's Module surface, containers and activations (match/nn/module.py, container.py,
+# activation.py, init.py)
+for ident, call, error, name in [
+    ("Parameter-str", lambda: nn.Parameter("abc"), TypeError, "Parameter"),
+    ("ModuleList-item", lambda: nn.ModuleList([nn.ReLU(), 3]), TypeError, "ModuleList"),
+    ("ModuleList-index", lambda: nn.ModuleList([nn.ReLU()])[3], IndexError, "ModuleList"),
+    ("ModuleDict-value", lambda: nn.ModuleDict({"a": 3}), TypeError, "ModuleDict"),
+    ("ModuleDict-key-dot", lambda: nn.ModuleDict({"a.b": nn.ReLU()}), ValueError, "ModuleDict"),
+    ("ParameterList-item", lambda: nn.ParameterList(["a"]), TypeError, "ParameterList"),
+    ("Flatten-dim", lambda: nn.Flatten(start_dim=2), ValueError, "Flatten"),
+    ("requires_grad_-int", lambda: nn.Linear(2, 2).requires_grad_(1), TypeError, "requires_grad_"),
+    ("register_buffer-list", lambda: nn.Linear(2, 2).register_buffer("x", [[1.0]]), TypeError,
+     "register_buffer"),
+    ("register_parameter-matrix", lambda: nn.Linear(2, 2).register_parameter("x", M), TypeError,
+     "register_parameter"),
+    ("get_submodule-missing", lambda: nn.Linear(2, 2).get_submodule("x"), AttributeError,
+     "get_submodule"),
+    ("register_forward_hook-not-callable", lambda: nn.ReLU().register_forward_hook(3), TypeError,
+     "register_forward_hook"),
+    ("GELU-approximate", lambda: nn.GELU("fast"), ValueError, "GELU"),
+    ("GELU-input-list", lambda: nn.GELU()([[1.0]]), TypeError, "GELU"),
+    ("ELU-alpha-str", lambda: nn.ELU("a"), TypeError, "ELU"),
+    ("Hardtanh-order", lambda: nn.Hardtanh(1.0, -1.0), ValueError, "Hardtanh"),
+    ("PReLU-zero", lambda: nn.PReLU(0), ValueError, "PReLU"),
+    ("PReLU-input-shape", lambda: nn.PReLU(3)(M), ValueError, "PReLU"),
+    ("functional-gelu-list", lambda: nn.functional.gelu([[1.0]]), TypeError, "gelu"),
+    ("functional-linear-shape", lambda: nn.functional.linear(M, ODD), ValueError, "linear"),
+    ("init-kaiming-mode", lambda: nn.init.kaiming_uniform_(M, mode="x"), ValueError,
+     "kaiming_uniform_"),
+    ("init-calculate_gain", lambda: nn.init.calculate_gain("swish"), ValueError, "calculate_gain"),
+    ("init-xavier-list", lambda: nn.init.xavier_normal_([[1.0]]), TypeError, "xavier_normal_"),
+]:  # fmt: skip
+    case(ident, call, error, name)
 case(
     "clip_grad_norm_-str",
     lambda: nn.utils.clip_grad_norm_(param(), "a"),
@@ -486,8 +519,6 @@ case("data-one_hot-range", lambda: match.data.one_hot([0, 5], 3), ValueError, "o
 # Cases that fail today, each with what happens instead. All but one are in match.nn, match.optim
 # and match.data, which other helpers are rewriting; the lead clears this after merging.
 KNOWN_BUGS: dict[str, str] = {
-    "Sequential-not-module": "message does not name Sequential: add_module: int is not a Module",
-    "load_state_dict-not-dict": "StateDictError, not TypeError: load_state_dict: expected a dic...",
     "Embedding-num-negative": "message does not name Embedding: zeros: sizes must be at least 1...",
     "Embedding-num-float": "message does not name Embedding: zeros: sizes must be ints, got float",
     "Embedding-num-str": "message does not name Embedding: zeros: sizes must be ints, got str",

@@ -38,6 +38,7 @@ UNARY = {
     "softplus": lambda a: a.softplus(),
     "sin": lambda a: a.sin(),
     "cos": lambda a: a.cos(),
+    "erf": lambda a: a.erf(),
     "clamp": lambda a: a.clamp(-1.0, 1.0),
     "clamp_min": lambda a: a.clamp(min=-0.5),
     "clamp_max": lambda a: a.clamp(max=0.5),

@@ -57,6 +57,7 @@ UNARY: dict[str, str] = {
     "relu": "x where x > 0, else 0.0 (nan stays nan)",
     "sin": "sine (nan for +-inf)",
     "cos": "cosine (nan for +-inf)",
+    "erf": "the error function 2/sqrt(pi) * integral of e^-t^2 from 0 to x (+-1 at +-inf)",
 }
 BINARY: dict[str, str] = {
     "add": "x + y",

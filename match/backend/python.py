@@ -121,6 +121,7 @@ UNARY: dict[str, tuple[Scalar1, Scalar1]] = {
     "relu": (_relu, _relu),
     "sin": (math.sin, _safe_sin),
     "cos": (math.cos, _safe_cos),
+    "erf": (math.erf, math.erf),
 }
 BINARY: dict[str, tuple[Scalar2, Scalar2]] = {
     "add": (operator.add, operator.add),

@@ -9,7 +9,21 @@ examples, columns are features.
 from __future__ import annotations
 
 from . import functional, init, utils
+from .activation import (
+    ELU,
+    GELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    Mish,
+    PReLU,
+    ReLU6,
+    SiLU,
+    Softplus,
+    Softsign,
+)
 from .attention import SelfAttention
+from .container import Flatten, Identity, ModuleDict, ModuleList, ParameterList, Sequential
 from .layers import (
     BatchNorm1d,
     CosineSimilarity,
@@ -42,7 +56,7 @@ from .losses import (
     SmoothL1Loss,
     SoftMarginLoss,
 )
-from .module import Identity, IncompatibleKeys, Module, Sequential, StateDictError
+from .module import IncompatibleKeys, Module, Parameter, RemovableHandle, StateDictError
 from .recurrent import GRUCell, LSTMCell, RNNCell
 from .utils import clip_grad_norm_, clip_grad_value_
 
@@ -99,4 +113,22 @@ __all__ = [
     "init",
     "summary",
     "utils",
+    # issue 11's torch surface
+    "ELU",
+    "Flatten",
+    "GELU",
+    "Hardsigmoid",
+    "Hardswish",
+    "Hardtanh",
+    "Mish",
+    "ModuleDict",
+    "ModuleList",
+    "PReLU",
+    "Parameter",
+    "ParameterList",
+    "ReLU6",
+    "RemovableHandle",
+    "SiLU",
+    "Softplus",
+    "Softsign",
 ]

@@ -24,6 +24,7 @@ from ._checks import (
     check_real,
     check_reduction,
 )
+from .activation_functional import *  # noqa: F403  (torch's functional names: gelu, relu, ...)
 
 # ---------------------------------------------------------------------------------------------
 # Helpers

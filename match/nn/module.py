@@ -1,18 +1,21 @@
-"""`Module`, the base of every layer and model, and the two plain containers.
+"""`Module`, the base of every layer and model, and `Parameter`, the matrices it trains.
 
 A Module finds its parameters by looking at its attributes, so a model is written as ordinary
 Python (`self.fc = Linear(3, 4)`) and still gets torch's dotted names (`fc.weight`,
-`layers.0.bias`) and torch's state-dict order. Those names are the contract that lets weights move
+`layers.0.bias`) and torch's state-dict order. The containers (`Sequential`, `ModuleList`, ...)
+are in `container.py`. Those names are the contract that lets weights move
 between Match and torch: `state_dict()` gives plain nested lists under them, and
 `load_state_dict` checks every key and shape before it changes anything.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+from ..backend import BACKENDS
 from ..list2d import List2D
 from ..matrix import Matrix
 from .functional import constant
@@ -25,6 +28,10 @@ class StateDictError(ValueError, RuntimeError):
     """
 
 
+class _NotAStateDict(StateDictError, TypeError):
+    """load_state_dict was given something that is not a dict: a TypeError too."""
+
+
 class IncompatibleKeys(NamedTuple):
     """What `load_state_dict(strict=False)` skipped, as in torch."""
 
@@ -32,9 +39,92 @@ class IncompatibleKeys(NamedTuple):
     unexpected_keys: list[str]
 
 
+class Parameter(Matrix):
+    """A Matrix that a Module trains: a leaf that tracks gradients unless requires_grad=False.
+
+    `Parameter(m)` holds m's values (shared, not copied, as in torch) cut from any graph, so
+    `Parameter(match.randn(3, 3) * 0.01)` is a leaf. Setting one as a Module attribute registers
+    it, and it stays registered when frozen with `requires_grad_(False)`: it stays in
+    `parameters()` and `state_dict()`, as in torch. A plain leaf Matrix that tracks gradients,
+    set as a Module attribute, becomes a Parameter in place (its class changes; it is the same
+    object), which is how `Linear`'s `weight = zeros(...)` is registered.
+    """
+
+    def __init__(
+        self, data: Matrix | List2D | list[list[float]], requires_grad: bool = True
+    ) -> None:
+        """A leaf holding data's values (a Matrix's or List2D's are shared; lists are copied)."""
+        if not isinstance(requires_grad, bool):
+            raise TypeError(
+                f"Parameter: requires_grad must be a bool, got {type(requires_grad).__name__}"
+            )
+        if isinstance(data, Matrix):
+            data = data.data
+        elif not isinstance(data, List2D):
+            if not isinstance(data, (list, tuple)):
+                raise TypeError(
+                    f"Parameter: data must be a Matrix, List2D or nested lists, "
+                    f"got {type(data).__name__}"
+                )
+            data = List2D.from_2d_list(data, "Parameter")
+        super().__init__(data, requires_grad)
+
+    def __repr__(self) -> str:
+        """torch's form: 'Parameter containing:' above the values."""
+        return "Parameter containing:\n" + super().__repr__()
+
+
 def _is_parameter(value: Any) -> bool:
-    """A parameter is a leaf Matrix that tracks gradients."""
-    return isinstance(value, Matrix) and value.requires_grad and value.is_leaf
+    """A Parameter, or a leaf Matrix that tracks gradients (one put into a list after the list
+    was set as an attribute, which `__setattr__` did not see)."""
+    return isinstance(value, Parameter) or (
+        isinstance(value, Matrix) and value.requires_grad and value.is_leaf
+    )
+
+
+def _adopt(value: Any) -> None:
+    """Make each leaf Matrix that tracks gradients in value (alone, or in a list, tuple or dict)
+    a Parameter, in place, so that freezing it later does not unregister it."""
+    if isinstance(value, Matrix):
+        if not isinstance(value, Parameter) and value.is_leaf and value.requires_grad:
+            value.__class__ = Parameter
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _adopt(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _adopt(item)
+
+
+def _check_name(name: Any, who: str) -> str:
+    """A name for a parameter, buffer or child: a non-empty string without dots."""
+    if not isinstance(name, str):
+        raise TypeError(f"{who}: name must be a str, got {type(name).__name__}")
+    if not name or "." in name:
+        raise ValueError(f"{who}: name must be non-empty and contain no '.', got {name!r}")
+    return name
+
+
+class RemovableHandle:
+    """What `register_forward_hook` and `register_forward_pre_hook` return: `remove()` takes the
+    hook off again (also usable as a context manager that removes it on exit)."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks: dict[int, Callable[..., Any]]) -> None:
+        """A new id in hooks (the module's dict of hooks of one kind)."""
+        self.hooks = hooks
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self) -> None:
+        """Take the hook off (again is harmless)."""
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
 
 
 def _walk(value: Any, name: str) -> Iterator[tuple[str, Any]]:
@@ -48,6 +138,13 @@ def _walk(value: Any, name: str) -> Iterator[tuple[str, Any]]:
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _walk(item, f"{name}.{key}")
+
+
+def _values(owner: Any, attr: str) -> List2D:
+    """The List2D of a state entry: a parameter's data (attr ''), or a buffer (a List2D, or a
+    Matrix's data)."""
+    value = getattr(owner, attr) if attr else owner
+    return value.data if isinstance(value, Matrix) else value
 
 
 def _indent(text: str, spaces: int) -> str:
@@ -90,11 +187,12 @@ class Module:
     """Base class for layers and models: subclasses set attributes in `__init__` and define
     `forward`; calling the module runs `forward`.
 
-    Parameters are found automatically: every attribute that is a leaf Matrix tracking gradients,
-    a Module, or a list/tuple/dict of them. Names are torch-style dotted paths (`0.weight`,
-    `encoder.layers.1.bias`); like torch, a module's own parameters come before its children's,
-    each group in the order the attributes were set. Buffers (non-trained state such as
-    BatchNorm's running statistics) are List2D attributes declared with `register_buffer`.
+    Parameters are found automatically: every attribute that is a Parameter (or a leaf Matrix
+    tracking gradients, which becomes one), a Module, or a list/tuple/dict of them. Names are
+    torch-style dotted paths (`0.weight`, `encoder.layers.1.bias`); like torch, a module's own
+    parameters come before its children's, each group in the order the attributes were set.
+    Buffers (non-trained state such as BatchNorm's running statistics) are List2D attributes
+    declared with `register_buffer`.
 
     >>> class Net(Module):
     ...     def __init__(self):
@@ -110,9 +208,44 @@ class Module:
         """Start in training mode."""
         self.training = True
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set the attribute; a leaf Matrix that tracks gradients becomes a Parameter."""
+        _adopt(value)
+        super().__setattr__(name, value)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Run forward."""
-        return self.forward(*args, **kwargs)
+        """Run the forward pre-hooks, forward, then the forward hooks (torch's order).
+
+        A pre-hook `hook(module, args)` may return new args (a tuple, or one value); a forward
+        hook `hook(module, args, output)` may return a new output. None keeps them.
+        """
+        for hook in list(self.__dict__.get("_forward_pre_hooks", {}).values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook in list(self.__dict__.get("_forward_hooks", {}).values()):
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call `hook(module, args)` before every forward; returns a handle to `remove()` it."""
+        return self.__add_hook("_forward_pre_hooks", hook, "register_forward_pre_hook")
+
+    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call `hook(module, args, output)` after every forward; returns a handle to
+        `remove()` it."""
+        return self.__add_hook("_forward_hooks", hook, "register_forward_hook")
+
+    def __add_hook(self, kind: str, hook: Callable[..., Any], who: str) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"{who}: hook must be callable, got {type(hook).__name__}")
+        hooks = self.__dict__.setdefault(kind, {})
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation; every subclass defines it."""
@@ -125,16 +258,49 @@ class Module:
             raise TypeError(f"add_module: {type(module).__name__} is not a Module")
         setattr(self, name, module)
 
-    def register_buffer(self, name: str, value: List2D | None) -> None:
-        """Keep `value` (a List2D, or None) as state that is saved but not trained."""
-        if value is not None and not isinstance(value, List2D):
+    def register_module(self, name: str, module: Module | None) -> None:
+        """torch's other name for `add_module`."""
+        self.add_module(name, module)
+
+    def register_buffer(
+        self, name: str, tensor: List2D | Matrix | None, persistent: bool = True
+    ) -> None:
+        """Keep `tensor` (a List2D, a Matrix, or None) as state that is not trained. It is in
+        `buffers()` and moves with `to_backend`; with persistent=False it is left out of
+        `state_dict()` (as torch does, e.g. for a causal mask that is rebuilt anyway)."""
+        _check_name(name, "register_buffer")
+        if tensor is not None and not isinstance(tensor, (List2D, Matrix)):
             raise TypeError(
-                f"register_buffer: '{name}' must be a List2D or None, got {type(value).__name__}"
+                f"register_buffer: '{name}' must be a List2D, Matrix or None, "
+                f"got {type(tensor).__name__}"
+            )
+        if isinstance(tensor, Matrix) and tensor.requires_grad and tensor.is_leaf:
+            raise ValueError(
+                f"register_buffer: '{name}' tracks gradients: a buffer is not trained; pass "
+                "m.detach(), or use register_parameter"
             )
         names = self.__dict__.setdefault("_buffer_names", [])
+        if name not in names and name in self.__dict__:
+            raise ValueError(f"register_buffer: attribute '{name}' already exists")
         if name not in names:
             names.append(name)
-        setattr(self, name, value)
+        transient = self.__dict__.setdefault("_non_persistent_buffers", set())
+        (transient.discard if persistent else transient.add)(name)
+        object.__setattr__(self, name, tensor)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Add `param` (a Parameter, or None for 'no such parameter', as Linear's bias=False)
+        under `name`, as setting the attribute does."""
+        _check_name(name, "register_parameter")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"register_parameter: '{name}' must be a Parameter or None, got "
+                f"{type(param).__name__} (wrap it: nn.Parameter(m))"
+            )
+        existing = self.__dict__.get(name)
+        if existing is not None and not _is_parameter(existing):
+            raise ValueError(f"register_parameter: attribute '{name}' already exists")
+        setattr(self, name, param)
 
     def _direct(self) -> Iterator[tuple[str, Any]]:
         """This module's own parameters and children (not recursing into children)."""
@@ -195,7 +361,7 @@ class Module:
         return [p for _, p in self.named_parameters(recurse=recurse)]
 
     def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, List2D]]:
-        """(dotted name, buffer) for every buffer that is not None."""
+        """(dotted name, buffer) for every buffer that is not None (persistent or not)."""
         for mod_prefix, module in self.named_modules(prefix=prefix):
             for name in module.__dict__.get("_buffer_names", []):
                 value = getattr(module, name)
@@ -205,6 +371,23 @@ class Module:
     def buffers(self) -> list[List2D]:
         """All buffers."""
         return [b for _, b in self.named_buffers()]
+
+    def get_submodule(self, target: str) -> Module:
+        """The module at dotted path target ('' is this module), e.g. 'encoder.layers.0'.
+        Raises AttributeError (as torch) naming the path when there is none."""
+        return self.__lookup(target, self.named_modules(remove_duplicate=False), "submodule")
+
+    def get_parameter(self, target: str) -> Matrix:
+        """The parameter at dotted path target, e.g. '0.weight' (AttributeError if none)."""
+        return self.__lookup(target, self.named_parameters(remove_duplicate=False), "parameter")
+
+    def __lookup(self, target: Any, named: Iterator[tuple[str, Any]], kind: str) -> Any:
+        if not isinstance(target, str):
+            raise TypeError(f"get_{kind}: target must be a str, got {type(target).__name__}")
+        for name, value in named:
+            if name == target:
+                return value
+        raise AttributeError(f"get_{kind}: {type(self).__name__} has no {kind} '{target}'")
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call fn on every submodule (children first) and on this module; returns self."""
@@ -223,6 +406,17 @@ class Module:
     def eval(self) -> Module:
         """Set evaluation mode: the same as `train(False)`."""
         return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Switch gradient tracking of every parameter on or off (freezing), in place; returns
+        self. Frozen parameters stay in parameters() and state_dict(), as in torch."""
+        if not isinstance(requires_grad, bool):
+            raise TypeError(
+                f"requires_grad_: requires_grad must be a bool, got {type(requires_grad).__name__}"
+            )
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient: to None (the default, as in torch), or to zeros
@@ -246,6 +440,28 @@ class Module:
                     setattr(module, buffer_name, value.to_backend(name))
         return self
 
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """torch's `model.to(device)`/`to(dtype)`, for porting: a backend name ('python',
+        'numpy', 'cupy', also as `device=`) moves the model with `to_backend`; anything else
+        (a device such as 'cpu' or 'cuda', a dtype) changes nothing, since Match is always
+        float64 and runs where its backend runs. Returns self."""
+        for value in (*args, kwargs.get("device")):
+            if isinstance(value, str) and value.strip().lower() in BACKENDS:
+                self.to_backend(value)
+        return self
+
+    def double(self) -> Module:
+        """Returns self: Match is always float64."""
+        return self
+
+    def float(self) -> Module:
+        """Returns self: Match is always float64 (torch's float32 is not available)."""
+        return self
+
+    def cpu(self) -> Module:
+        """Returns self (devices are chosen with backends; see `to`)."""
+        return self
+
     # -- state -------------------------------------------------------------------------------
     def _state_entries(self) -> OrderedDict[str, tuple[Any, str]]:
         """name -> (parameter, '') or (module, buffer attribute), in torch's state_dict order."""
@@ -255,8 +471,9 @@ class Module:
             for name, value in module._direct():
                 if not isinstance(value, Module):
                     entries[dot + name] = (value, "")
+            transient = module.__dict__.get("_non_persistent_buffers", set())
             for name in module.__dict__.get("_buffer_names", []):
-                if getattr(module, name) is not None:
+                if getattr(module, name) is not None and name not in transient:
                     entries[dot + name] = (module, name)
         return entries
 
@@ -268,7 +485,7 @@ class Module:
         """
         out: OrderedDict[str, list[list[float]]] = OrderedDict()
         for key, (owner, attr) in self._state_entries().items():
-            out[key] = getattr(owner, attr).tolist() if attr else owner.data.tolist()
+            out[key] = _values(owner, attr).tolist()
         return out
 
     def load_state_dict(self, state_dict: Any, strict: bool = True) -> IncompatibleKeys:
@@ -279,7 +496,7 @@ class Module:
         shapes, and the model is left unchanged. Returns the missing and unexpected keys.
         """
         if not hasattr(state_dict, "items"):
-            raise StateDictError(
+            raise _NotAStateDict(
                 f"load_state_dict: expected a dict, got {type(state_dict).__name__}"
             )
         entries = self._state_entries()
@@ -296,7 +513,7 @@ class Module:
         for key, (owner, attr) in entries.items():
             if key not in state_dict:
                 continue
-            target = getattr(owner, attr) if attr else owner.data
+            target = _values(owner, attr)
             try:
                 rows = _rows_for(state_dict[key], target.shape, key)
             except StateDictError as e:
@@ -333,65 +550,4 @@ class Module:
         return f"{type(self).__name__}({body})"
 
 
-# ---------------------------------------------------------------------------------------------
-# Containers
-# ---------------------------------------------------------------------------------------------
-
-
-class Sequential(Module):
-    """Modules applied one after another. `Sequential(a, b)` names them '0', '1' (so its state
-    dict has '0.weight', ...); `Sequential(OrderedDict(name=module, ...))` keeps the names."""
-
-    def __init__(self, *modules: Module | dict[str, Module]) -> None:
-        """Add the modules in order."""
-        super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], dict):
-            for name, module in modules[0].items():
-                self.add_module(str(name), module)
-        else:
-            for i, module in enumerate(modules):
-                self.add_module(str(i), module)
-
-    def _layers(self) -> list[Module]:
-        return [v for v in vars(self).values() if isinstance(v, Module)]
-
-    def forward(self, x: Any) -> Any:
-        """Pass x through every module in order."""
-        for module in self._layers():
-            x = module(x)
-        return x
-
-    def __getitem__(self, index: int | slice) -> Any:
-        """The module at index, or a Sequential of a slice (keeping names)."""
-        items = [(k, v) for k, v in vars(self).items() if isinstance(v, Module)]
-        if isinstance(index, slice):
-            return Sequential(OrderedDict(items[index]))
-        return items[index][1]
-
-    def __len__(self) -> int:
-        """Number of modules."""
-        return len(self._layers())
-
-    def __iter__(self) -> Iterator[Module]:
-        """The modules in order."""
-        return iter(self._layers())
-
-    def append(self, module: Module) -> Sequential:
-        """Add a module at the end."""
-        self.add_module(str(len(self)), module)
-        return self
-
-
-class Identity(Module):
-    """Returns its input unchanged (a placeholder layer)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        """Any arguments are accepted and ignored, as in torch."""
-        super().__init__()
-
-    def forward(self, x: Matrix) -> Matrix:
-        """x."""
-        return x
-
-
-__all__ = ["IncompatibleKeys", "Identity", "Module", "Sequential", "StateDictError"]
+__all__ = ["IncompatibleKeys", "Module", "Parameter", "RemovableHandle", "StateDictError"]
