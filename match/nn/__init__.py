@@ -34,7 +34,7 @@ from .losses import (
     SmoothL1Loss,
 )
 from .module import Identity, IncompatibleKeys, Module, Sequential, StateDictError
-from .recurrent import GRUCell, LSTMCell, RNNCell
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .utils import clip_grad_norm_, clip_grad_value_
 
 
@@ -53,11 +53,13 @@ __all__ = [
     "CrossEntropyLoss",
     "Dropout",
     "Embedding",
+    "GRU",
     "GRUCell",
     "HuberLoss",
     "Identity",
     "IncompatibleKeys",
     "L1Loss",
+    "LSTM",
     "LSTMCell",
     "LayerNorm",
     "LeakyReLU",
@@ -66,6 +68,7 @@ __all__ = [
     "MSELoss",
     "Module",
     "NLLLoss",
+    "RNN",
     "RNNCell",
     "ReLU",
     "SelfAttention",
