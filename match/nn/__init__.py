@@ -9,7 +9,7 @@ examples, columns are features.
 from __future__ import annotations
 
 from . import functional, init, utils
-from .attention import SelfAttention
+from .attention import MultiheadAttention, SelfAttention
 from .layers import (
     BatchNorm1d,
     Dropout,
@@ -71,6 +71,7 @@ __all__ = [
     "RNN",
     "RNNCell",
     "ReLU",
+    "MultiheadAttention",
     "SelfAttention",
     "Sequential",
     "Sigmoid",
