@@ -35,6 +35,7 @@ from .losses import (
 )
 from .module import Identity, IncompatibleKeys, Module, Sequential, StateDictError
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 from .utils import clip_grad_norm_, clip_grad_value_
 
 
@@ -79,6 +80,8 @@ __all__ = [
     "Softmax",
     "StateDictError",
     "Tanh",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "clip_grad_norm_",
     "clip_grad_value_",
     "functional",
