@@ -395,3 +395,5 @@ __all__ = [
     "cross_entropy",
     "one_hot",
 ]
+
+from .attention import scaled_dot_product_attention  # noqa: E402, F401  (torch.nn.functional name)

@@ -408,11 +408,6 @@ class RNN(_RNNBase):
     def _step(self, x: Matrix, state: Any, weights: Weights) -> Any:
         return RNN_STEPS[self.nonlinearity](x, state, weights)
 
-    def extra_repr(self) -> str:
-        """As _RNNBase, with the nonlinearity when it is not tanh."""
-        text = super().extra_repr()
-        return text if self.nonlinearity == "tanh" else f"{text}, nonlinearity={self.nonlinearity}"
-
 
 class GRU(_RNNBase):
     """A multi-layer GRU (see `gru_step`), torch.nn.GRU's arguments and parameter names."""
