@@ -12,7 +12,13 @@ import pytest
 import match
 from match import nn
 from match.nn import functional as F
-from tests.parity import assert_close, check_against_torch, random_rows, tensor
+from tests.parity import (
+    assert_close,
+    backward_weighted_sum,
+    check_against_torch,
+    random_rows,
+    tensor,
+)
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
@@ -102,16 +108,7 @@ def compare_modules(
     parameter gradient."""
     xs_m = [match.mat(rows) for rows in inputs]
     xs_t = [tensor(rows) for rows in inputs]
-    results_m, results_t = call_m(m, *xs_m), call_t(t, *xs_t)
-    total_m, total_t = None, 0.0
-    for k, (a, b) in enumerate(zip(results_m, results_t)):
-        assert_close(a, b, what=f"{what} result {k}")
-        w = random_rows(*a.shape, seed=70 + k)
-        term = (a * match.mat(w, requires_grad=False)).sum()
-        total_m = term if total_m is None else total_m + term
-        total_t = total_t + (b * torch.tensor(w, dtype=D)).sum()
-    total_m.backward()
-    total_t.backward()
+    backward_weighted_sum(call_m(m, *xs_m), call_t(t, *xs_t), seed=70, what=what)
     for k, (a, b) in enumerate(zip(xs_m, xs_t)):
         assert_close(a.grad, b.grad, what=f"{what} grad of input {k}")
     tparams = dict(t.named_parameters())

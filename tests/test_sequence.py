@@ -10,7 +10,7 @@ import pytest
 
 import match
 from match import nn
-from tests.parity import assert_close, random_rows, tensor
+from tests.parity import assert_close, backward_weighted_sum, random_rows, tensor
 
 torch = pytest.importorskip("torch")
 D = torch.float64
@@ -77,15 +77,8 @@ def compare(m: Any, t: Any, kind: str, batch: int | None, with_state: bool, seed
         out_t = out_t.reshape(5 * batch, -1)
         finals_m = [match.cat(f, 0) for f in finals_m]
         finals_t = [f.reshape(count * batch, 4) for f in finals_t]
-    total_m, total_t = None, 0.0
-    for k, (a, b) in enumerate([(out_m, out_t), *zip(finals_m, finals_t)]):
-        assert_close(a, b, what=f"{kind} result {k}")
-        w = random_rows(*a.shape, seed=seed + 50 + k)
-        term = (a * match.mat(w, requires_grad=False)).sum()
-        total_m = term if total_m is None else total_m + term
-        total_t = total_t + (b * torch.tensor(w, dtype=D)).sum()
-    total_m.backward()
-    total_t.backward()
+    results = [(out_m, out_t), *zip(finals_m, finals_t)]
+    backward_weighted_sum(*zip(*results), seed=seed + 50, what=kind)
     if batch is None:
         grads_t = [leaf.grad for leaf in leaves_t]
     else:  # every (batch, .) matrix of a list against its slice of the torch tensor
