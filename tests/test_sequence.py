@@ -243,6 +243,8 @@ def test_embedding_from_pretrained() -> None:
     frozen = nn.Embedding.from_pretrained(match.mat(rows), padding_idx=0)
     assert frozen(match.mat([[1.0], [2.0]], False)).tolist() == rows[1:]
     assert not frozen.weight.requires_grad and frozen.weight.tolist() == rows  # padding kept
+    if hasattr(nn, "Parameter"):  # frozen parameters stay in the state dict (issue 11 bug 2)
+        assert list(frozen.state_dict()) == ["weight"]
     tuned = nn.Embedding.from_pretrained(rows, freeze=False)
     tuned([0, 0]).sum().backward()
     assert tuned.weight.grad.tolist() == [[2.0, 2.0], [0.0, 0.0], [0.0, 0.0]]

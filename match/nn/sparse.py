@@ -83,7 +83,8 @@ class Embedding(Module):
                     f"Embedding: _weight has shape {values.shape}, expected "
                     f"{(num_embeddings, embedding_dim)}"
                 )
-            self.weight = Matrix(values.copy(), requires_grad=not _freeze)
+            self.weight = Matrix(values.copy())  # registered as a parameter, then frozen,
+            self.weight.requires_grad_(not _freeze)  # so a frozen table stays in state_dict
 
     @classmethod
     def from_pretrained(
