@@ -189,6 +189,7 @@ BAD_SEQUENCE_CALLS: dict[str, tuple[Any, type[Exception]]] = {
     "step-batch": (lambda: nn.GRU(3, 4)([match.randn(2, 3), match.randn(1, 3)]), ValueError),
     "state-shape": (lambda: nn.GRU(3, 4)(match.randn(5, 3), match.randn(2, 4)), ValueError),
     "state-count": (lambda: nn.RNN(3, 4)([match.randn(2, 3)], [match.randn(2, 4)] * 2), TypeError),
+    "lstm-proj-size": (lambda: nn.LSTM(3, 4, proj_size=2), ValueError),
     "lstm-state-not-pair": (lambda: nn.LSTM(3, 4)(match.randn(5, 3), match.randn(1, 4)), TypeError),
 }
 

@@ -421,10 +421,16 @@ class GRU(_RNNBase):
 class LSTM(_RNNBase):
     """A multi-layer LSTM (see `lstm_step`), torch.nn.LSTM's arguments and parameter names.
     The state is a pair (h, c): forward returns (output, (h_n, c_n)) and takes hx=(h_0, c_0).
-    torch's proj_size is not supported."""
+    torch's proj_size is accepted only as 0."""
 
     gates = 4
     components = 2
+
+    def __init__(self, *args: Any, proj_size: int = 0, **kwargs: Any) -> None:
+        """The arguments of `_RNNBase`; proj_size (keyword) must be 0."""
+        if proj_size != 0:
+            raise ValueError(f"LSTM: proj_size is not supported (only 0), got {proj_size!r}")
+        super().__init__(*args, **kwargs)
 
     def _step(self, x: Matrix, state: Any, weights: Weights) -> Any:
         return lstm_step(x, state, weights)
