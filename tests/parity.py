@@ -112,3 +112,20 @@ def check_against_torch(
         expected = t.grad if t.grad is not None else torch.zeros_like(t)
         actual = m.grad if m.grad is not None else match.zeros_like(m)  # None: no gradient
         assert_close(actual, expected, rtol=rtol, what=f"{what} grad of input {k}")
+
+
+def backward_weighted_sum(
+    results_m: Sequence[Matrix], results_t: Sequence[Any], seed: int = 0, what: str = ""
+) -> None:
+    """Compare each Match result with its torch twin, then backward the same random weighting
+    of all of them in both libraries (so every result's gradient path is exercised)."""
+    total_m: Any = None
+    total_t: Any = 0.0
+    for k, (a, b) in enumerate(zip(results_m, results_t, strict=True)):
+        assert_close(a, b, what=f"{what} result {k}")
+        w = random_rows(*a.shape, seed=seed + k)
+        term = (a * match.mat(w, requires_grad=False)).sum()
+        total_m = term if total_m is None else total_m + term
+        total_t = total_t + (b * tensor(w, requires_grad=False).reshape(b.shape)).sum()
+    total_m.backward()
+    total_t.backward()

@@ -22,7 +22,7 @@ from .activation import (
     Softplus,
     Softsign,
 )
-from .attention import SelfAttention
+from .attention import MultiheadAttention, SelfAttention
 from .container import Flatten, Identity, ModuleDict, ModuleList, ParameterList, Sequential
 from .layers import (
     BatchNorm1d,
@@ -57,7 +57,8 @@ from .losses import (
     SoftMarginLoss,
 )
 from .module import IncompatibleKeys, Module, Parameter, RemovableHandle, StateDictError
-from .recurrent import GRUCell, LSTMCell, RNNCell
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 from .utils import clip_grad_norm_, clip_grad_value_
 
 
@@ -78,6 +79,7 @@ __all__ = [
     "CrossEntropyLoss",
     "Dropout",
     "Embedding",
+    "GRU",
     "GRUCell",
     "GaussianNLLLoss",
     "HingeEmbeddingLoss",
@@ -86,6 +88,7 @@ __all__ = [
     "IncompatibleKeys",
     "KLDivLoss",
     "L1Loss",
+    "LSTM",
     "LSTMCell",
     "LayerNorm",
     "LeakyReLU",
@@ -97,8 +100,10 @@ __all__ = [
     "NLLLoss",
     "PairwiseDistance",
     "PoissonNLLLoss",
+    "RNN",
     "RNNCell",
     "ReLU",
+    "MultiheadAttention",
     "SelfAttention",
     "Sequential",
     "Sigmoid",
@@ -107,6 +112,8 @@ __all__ = [
     "Softmax",
     "StateDictError",
     "Tanh",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "clip_grad_norm_",
     "clip_grad_value_",
     "functional",

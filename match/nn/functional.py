@@ -663,3 +663,5 @@ __all__ = [
     "hinge_embedding_loss",
     "soft_margin_loss",
 ]
+
+from .attention import scaled_dot_product_attention  # noqa: E402, F401  (torch.nn.functional name)

@@ -1,4 +1,4 @@
-"""The feed-forward layers: Linear, the activations, Dropout, Embedding and the normalisations.
+"""The feed-forward layers: Linear, the activations, Dropout and the normalisations.
 
 Each has torch.nn's constructor arguments, defaults, initialisation and parameter names, so that
 a state dict moves between Match and torch (reshape the (1, n) biases to torch's (n,)). Rows are
@@ -21,8 +21,9 @@ from ._checks import (
     check_positive_int,
     check_real,
 )
-from .functional import class_indices, constant
+from .functional import constant
 from .module import Module
+from .sparse import Embedding  # moved to sparse.py; this import path still works
 
 
 class Linear(Module):
@@ -177,29 +178,6 @@ class Dropout(Module):
     def extra_repr(self) -> str:
         """p and inplace, as torch prints them."""
         return f"p={self.p}, inplace={self.inplace}"
-
-
-class Embedding(Module):
-    """A lookup table: index i gives row i of weight (num_embeddings, embedding_dim), which
-    starts as N(0, 1) as in torch. Input: a list of ints or an (N, 1) Matrix of indices;
-    output: (N, embedding_dim). Built on the gather op `weight[list]`, so repeated indices add
-    their gradients."""
-
-    def __init__(self, num_embeddings: int, embedding_dim: int) -> None:
-        """Create the table."""
-        super().__init__()
-        self.num_embeddings = num_embeddings
-        self.embedding_dim = embedding_dim
-        self.weight = init.normal_(zeros(num_embeddings, embedding_dim))
-
-    def forward(self, indices: Any) -> Matrix:
-        """The rows of weight picked by indices."""
-        idx = class_indices(indices, len(indices), self.num_embeddings, "Embedding")
-        return self.weight[idx]
-
-    def extra_repr(self) -> str:
-        """Sizes."""
-        return f"{self.num_embeddings}, {self.embedding_dim}"
 
 
 def _features(shape: Any, who: str) -> int:

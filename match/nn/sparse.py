@@ -1,0 +1,162 @@
+"""Embedding: a lookup table of rows, torch.nn.Embedding's arguments, initialisation and
+gradients (in torch it lives in torch/nn/modules/sparse.py, hence the name)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ..autograd import no_grad
+from ..creation import zeros
+from ..list2d import List2D
+from ..matrix import Matrix
+from . import init
+from ._sizes import flag, positive_int
+from .functional import as_matrix, class_indices, constant
+from .module import Module
+
+
+def _positive_number(value: Any, what: str) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise TypeError(f"Embedding: {what} must be a number, got {type(value).__name__}")
+    if not value > 0:
+        raise ValueError(f"Embedding: {what} must be positive, got {value}")
+    return float(value)
+
+
+class Embedding(Module):
+    """A lookup table: index i gives row i of weight (num_embeddings, embedding_dim), which
+    starts as N(0, 1) as in torch. Input: a list of ints or an (N, 1) Matrix of indices;
+    output: (N, embedding_dim). Built on the gather op `weight[list]`, so repeated indices add
+    their gradients.
+
+    padding_idx: that row starts at zeros and never gets a gradient (a negative value counts
+    from the end). max_norm: each row looked up whose norm_type-norm exceeds max_norm is scaled
+    down to it, in place, before the lookup (torch's renorm, with its 1e-7). scale_grad_by_freq:
+    each row's gradient is divided by how often its index occurs in the input. sparse gradients
+    do not exist in Match: sparse=True raises.
+    """
+
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+        _weight: Any = None,
+        _freeze: bool = False,
+    ) -> None:
+        """Create the table from N(0, 1) with the padding row zeroed (or take `_weight`, as
+        `from_pretrained` does, leaving its padding row as it is)."""
+        super().__init__()
+        self.num_embeddings = positive_int(num_embeddings, "num_embeddings", "Embedding")
+        self.embedding_dim = positive_int(embedding_dim, "embedding_dim", "Embedding")
+        if padding_idx is not None:
+            if not isinstance(padding_idx, int) or isinstance(padding_idx, bool):
+                kind = type(padding_idx).__name__
+                raise TypeError(f"Embedding: padding_idx must be an int or None, got {kind}")
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(
+                    f"Embedding: padding_idx must be within num_embeddings ({num_embeddings}), "
+                    f"got {padding_idx}"
+                )
+            padding_idx %= num_embeddings
+        self.padding_idx = padding_idx
+        self.max_norm = None if max_norm is None else _positive_number(max_norm, "max_norm")
+        self.norm_type = _positive_number(norm_type, "norm_type")
+        self.scale_grad_by_freq = flag(scale_grad_by_freq, "scale_grad_by_freq", "Embedding")
+        if flag(sparse, "sparse", "Embedding"):
+            raise ValueError("Embedding: sparse=True is not supported (Match has dense gradients)")
+        self.sparse = False
+        if _weight is None:
+            self.weight = init.normal_(zeros(num_embeddings, embedding_dim))
+            if padding_idx is not None:
+                with no_grad():
+                    self.weight.data[self.padding_idx] = 0.0
+        else:
+            values = as_matrix(_weight, "Embedding").data
+            if values.shape != (num_embeddings, embedding_dim):
+                raise ValueError(
+                    f"Embedding: _weight has shape {values.shape}, expected "
+                    f"{(num_embeddings, embedding_dim)}"
+                )
+            self.weight = Matrix(values.copy())  # registered as a parameter, then frozen,
+            self.weight.requires_grad_(not _freeze)  # so a frozen table stays in state_dict
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        embeddings: Any,
+        freeze: bool = True,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+    ) -> Embedding:
+        """An Embedding holding a copy of `embeddings` (a Matrix, List2D or nested lists, one
+        row per index); freeze=True (torch's default) makes the weight track no gradient."""
+        values = as_matrix(embeddings, "Embedding.from_pretrained").data
+        return cls(
+            *values.shape,
+            padding_idx=padding_idx,
+            max_norm=max_norm,
+            norm_type=norm_type,
+            scale_grad_by_freq=scale_grad_by_freq,
+            sparse=sparse,
+            _weight=values,
+            _freeze=flag(freeze, "freeze", "Embedding.from_pretrained"),
+        )
+
+    def _renorm_(self, indices: list[int]) -> None:
+        """Scale the rows at indices whose norm exceeds max_norm down to it, in place."""
+        data = self.weight.data
+        norms = (data.abs() ** self.norm_type).sum(1) ** (1.0 / self.norm_type)
+        used = set(indices)
+        looked_up = data.new_rows([[1.0 if i in used else 0.0] for i in range(data.shape[0])])
+        too_long = (norms > self.max_norm) * looked_up
+        scale = List2D.where(too_long, self.max_norm / (norms + 1e-7), too_long.new_full(1, 1, 1.0))
+        with no_grad():
+            data.copy_(data * scale)
+
+    def forward(self, indices: Any) -> Matrix:
+        """The rows of weight picked by indices, (N, embedding_dim)."""
+        if not isinstance(indices, (list, tuple, Matrix, List2D)):
+            raise TypeError(
+                f"Embedding: indices must be a list of ints or an (N, 1) Matrix, got "
+                f"{type(indices).__name__}"
+            )
+        idx = class_indices(indices, len(indices), self.num_embeddings, "Embedding")
+        if self.max_norm is not None:
+            self._renorm_(idx)
+        picked = self.weight[idx]
+        counts = Counter(idx) if self.scale_grad_by_freq else None
+        factors = [
+            0.0 if i == self.padding_idx else 1.0 / counts[i] if counts else 1.0 for i in idx
+        ]
+        if all(f == 1.0 for f in factors) or not picked.requires_grad:
+            return picked
+        # Only the gradient changes, row by row: picked - fixed is exactly zero, so the value
+        # is `fixed` unchanged while d(out)/d(picked) is the row's factor (0 for padding).
+        fixed = picked.detach()
+        scale = Matrix(constant([[f] for f in factors], picked.data), requires_grad=False)
+        return fixed + (picked - fixed) * scale
+
+    def extra_repr(self) -> str:
+        """Sizes, then the settings that differ from torch's defaults."""
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2.0:
+            text += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            text += ", scale_grad_by_freq=True"
+        return text
+
+
+__all__ = ["Embedding"]
