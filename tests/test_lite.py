@@ -2,10 +2,12 @@
 
 The site is built in quick mode (the kernel starts with MATCH_DEMO_QUICK=1) into a temporary
 folder and served on 127.0.0.1. Each demo notebook is opened, Run > Run All Cells runs it in
-the Pyodide kernel, and its key result line must appear with no error, while no request leaves
-127.0.0.1. Needs what tests/test_site.py needs (`npm ci`, playwright, chromium) and the lite
-environment (.venv-lite, or $MATCH_LITE_VENV: Python 3.12+ with requirements-lite.txt); skips
-saying what is missing, unless MATCH_LITE_REQUIRED=1 (set by .ci/run).
+the Pyodide kernel, and it must end with no error and print its key result line exactly as
+CPython prints it in quick mode without numpy, while no request leaves 127.0.0.1.
+
+Needs what tests/test_site.py needs (`npm ci`, playwright, chromium) and the lite environment
+(.venv-lite, or $MATCH_LITE_VENV: Python 3.12+ with requirements-lite.txt); skips saying what
+is missing, unless MATCH_LITE_REQUIRED=1 (set by .ci/run).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import ROOT, launch, missing_tools, require, serve, watched_page
-from tests.test_demos import ENDINGS, NAMES
+from tests.test_demos import BLOCKED, DEMOS, ENDINGS, NAMES, _run
 
 VENV = Path(os.environ.get("MATCH_LITE_VENV", ROOT / ".venv-lite"))
 # Starting the kernel takes about 20 s here; the margin is for slow CI machines.
@@ -75,8 +77,13 @@ def test_every_demo_is_a_notebook_for_the_pyodide_kernel(lite: tuple[Path, str])
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_demo_notebook_runs_in_jupyterlite(lite: tuple[Path, str], name: str) -> None:
+def test_demo_notebook_runs_in_jupyterlite(
+    lite: tuple[Path, str], name: str, tmp_path: Path
+) -> None:
     _, base_url = lite
+    cpython = _run(["-c", BLOCKED, str(DEMOS / f"{name}.py")], tmp_path, tmp_path)
+    assert cpython.returncode == 0, cpython.stderr
+    expected = [line for line in cpython.stdout.splitlines() if ENDINGS[name] in line][-1]
     with launch() as browser, watched_page(browser, base_url) as page:
         page.goto(f"{base_url}notebooks/index.html?path={name}.ipynb")
         page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=NOTEBOOK_TIMEOUT_MS)
@@ -86,4 +93,4 @@ def test_demo_notebook_runs_in_jupyterlite(lite: tuple[Path, str], name: str) ->
         text = page.eval_on_selector(".jp-Notebook", "notebook => notebook.textContent")
         errors = page.locator('[data-mime-type="application/vnd.jupyter.error"]')
         assert errors.count() == 0, errors.first.text_content()
-        assert ENDINGS[name] in text, text[-2000:]
+        assert expected in text, f"{expected!r} is not in:\n{text[-2000:]}"
