@@ -97,13 +97,19 @@ def load_demos_module() -> object:
     return module
 
 
-def build(out: Path) -> Path:
-    """Write the site into `out` (emptied first); returns `out`."""
+def emptied(out: Path, script: str) -> Path:
+    """`out`, resolved and removed, ready to be written; never a folder holding the checkout."""
     out = out.resolve()
     if out == ROOT or ROOT.is_relative_to(out):
-        sys.exit(f"build_site: refusing to empty {out}, which holds the source tree")
+        sys.exit(f"{script}: refusing to empty {out}, which holds the source tree")
     if out.exists():
         shutil.rmtree(out)
+    return out
+
+
+def build(out: Path) -> Path:
+    """Write the site into `out` (emptied first); returns `out`."""
+    out = emptied(out, "build_site")
     shutil.copytree(ROOT / "web", out)
 
     copy_pyodide(out / "pyodide")
