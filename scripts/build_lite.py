@@ -19,8 +19,9 @@ on it:
   kernel is `python`, the name of the Pyodide kernel.
 
 The kernel's pure-Python dependencies (IPython and friends) are resolved by uv for Pyodide,
-pinned by lite-kernel-constraints.txt; uv downloads them once into its cache. The output loads
-nothing from outside its folder.
+pinned by lite-kernel-constraints.txt; uv downloads them into its cache (from PyPI, or
+UV_INDEX_URL), and `--offline` builds from that cache alone. The output loads nothing from
+outside its folder.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def write_notebooks(venv: Path, into: Path) -> list[str]:
     return sorted(script.with_suffix(".ipynb").name for script in scripts)
 
 
-def write_config(project: Path, out: Path, wheel: Path, quick: bool) -> None:
+def write_config(project: Path, out: Path, wheel: Path, quick: bool, offline: bool) -> None:
     """jupyter_lite_config.json (how to build) and jupyter-lite.json (what the page is told)."""
     build_config = {
         "LiteBuildConfig": {
@@ -89,6 +90,8 @@ def write_config(project: Path, out: Path, wheel: Path, quick: bool) -> None:
             "specs": ["micropip"],
             "constraints": [f"-r {KERNEL_CONSTRAINTS}"],
             "prefetch_extra": PREFETCH,
+            # uv --offline: the kernel's wheels from uv's cache only, filled by an earlier build
+            "pyodide_lock_uv_options": {"extra_uv_args": ["--offline"] if offline else []},
         },
     }
     kernel: dict[str, object] = {"disablePyPIFallback": True}  # piplite: no PyPI either
@@ -109,11 +112,12 @@ def write_config(project: Path, out: Path, wheel: Path, quick: bool) -> None:
         (project / name).write_text(json.dumps(config, indent=1), encoding="utf-8")
 
 
-def build(out: Path, venv: Path = DEFAULT_VENV, quick: bool = False) -> Path:
+def build(out: Path, venv: Path = DEFAULT_VENV, quick: bool = False, offline: bool = False) -> Path:
     """Write the JupyterLite site into `out` (emptied first); returns `out`.
 
     With `quick`, the kernel starts with MATCH_DEMO_QUICK=1, so the demos run in seconds (the
-    tests use it; a class wants the full demos).
+    tests use it; a class wants the full demos). With `offline`, uv takes the kernel's wheels
+    from its cache and never asks an index (the first build needs one: PyPI, or UV_INDEX_URL).
     """
     jupyter = lite_tool(venv, "jupyter")
     out = build_site.emptied(out, "build_lite")
@@ -122,7 +126,7 @@ def build(out: Path, venv: Path = DEFAULT_VENV, quick: bool = False) -> Path:
         build_site.copy_pyodide(project / "static" / "pyodide")
         wheel = build_site.build_wheel(project)
         write_notebooks(venv, project / "files")
-        write_config(project, out, wheel, quick)
+        write_config(project, out, wheel, quick, offline)
         result = subprocess.run(
             [jupyter, "lite", "build", "--lite-dir", project],
             cwd=project,
@@ -149,8 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="run the demos small (MATCH_DEMO_QUICK=1)"
     )
+    parser.add_argument(
+        "--offline", action="store_true", help="the kernel's wheels from uv's cache only"
+    )
     args = parser.parse_args(argv)
-    out = build(args.out, args.venv, args.quick)
+    out = build(args.out, args.venv, args.quick, args.offline)
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     print(
         f"JupyterLite site built in {out} ({size / 1e6:.1f} MB); try: "
