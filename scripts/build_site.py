@@ -52,6 +52,21 @@ def npm_file(package: str, *parts: str) -> Path:
     return path
 
 
+def copy_pyodide(into: Path) -> None:
+    """Pyodide's runtime and standard library from node_modules, with no other packages.
+
+    The lock's package list is emptied: the sites install nothing but Match (and, for
+    JupyterLite, the kernel's own wheels), so nothing can be fetched from Pyodide's CDN.
+    """
+    into.mkdir(parents=True, exist_ok=True)
+    for name in PYODIDE_FILES:
+        shutil.copy2(npm_file("pyodide", name), into / name)
+    lock_path = into / "pyodide-lock.json"
+    lock = json.loads(lock_path.read_text(encoding="utf-8"))
+    lock["packages"] = {}
+    lock_path.write_text(json.dumps(lock), encoding="utf-8")
+
+
 def build_wheel(into: Path) -> Path:
     """Build Match's wheel from a temporary copy of the source tree; returns its path."""
     with tempfile.TemporaryDirectory(prefix="match-wheel-") as tmp:
@@ -82,24 +97,22 @@ def load_demos_module() -> object:
     return module
 
 
-def build(out: Path) -> Path:
-    """Write the site into `out` (emptied first); returns `out`."""
+def emptied(out: Path, script: str) -> Path:
+    """`out`, resolved and removed, ready to be written; never a folder holding the checkout."""
     out = out.resolve()
     if out == ROOT or ROOT.is_relative_to(out):
-        sys.exit(f"build_site: refusing to empty {out}, which holds the source tree")
+        sys.exit(f"{script}: refusing to empty {out}, which holds the source tree")
     if out.exists():
         shutil.rmtree(out)
+    return out
+
+
+def build(out: Path) -> Path:
+    """Write the site into `out` (emptied first); returns `out`."""
+    out = emptied(out, "build_site")
     shutil.copytree(ROOT / "web", out)
 
-    for name in PYODIDE_FILES:
-        target = out / "pyodide" / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(npm_file("pyodide", name), target)
-    # The page installs nothing but Match: an empty package list makes that plain.
-    lock_path = out / "pyodide" / "pyodide-lock.json"
-    lock = json.loads(lock_path.read_text(encoding="utf-8"))
-    lock["packages"] = {}
-    lock_path.write_text(json.dumps(lock), encoding="utf-8")
+    copy_pyodide(out / "pyodide")
 
     for name in ACE_FILES:
         target = out / "vendor" / "ace" / name

@@ -9,38 +9,24 @@ is missing; with MATCH_SITE_REQUIRED=1 (set by .ci/run) a missing piece fails in
 
 from __future__ import annotations
 
-import functools
-import http.server
 import importlib.util
 import os
 import shutil
 import subprocess
 import sys
-import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.browser import launch, missing_tools, require, serve, watched_page
 from tests.test_demos import ENDINGS, NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_site  # noqa: E402
 
-# What a headless Chromium needs here: no sandbox (root in a container), no GPU, and nothing
-# that talks to the network by itself.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DEMO_TIMEOUT_MS = 300_000  # a quick demo takes seconds; the margin is for slow CI machines
 
 
@@ -115,38 +101,8 @@ def test_python_m_match_demos_lists_and_runs_them(installed: Path, tmp_path: Pat
 # ---------------------------------------------------------------------------------------------
 
 
-def _chromium() -> str | None:
-    """The Chromium to drive: $MATCH_CHROMIUM, or Debian's package."""
-    for candidate in (os.environ.get("MATCH_CHROMIUM"), "chromium", "chromium-browser"):
-        if candidate and shutil.which(candidate):
-            return shutil.which(candidate)
-    return None
-
-
-def _missing() -> str | None:
-    """Why the browser tests cannot run here, or None."""
-    if not (ROOT / "node_modules" / "pyodide").is_dir():
-        return "node's packages are not installed (run `npm ci`; needs node and npm)"
-    if importlib.util.find_spec("playwright") is None:
-        return "playwright is not installed (pip install playwright)"
-    if _chromium() is None:
-        return "no chromium on PATH (apt-get install -y chromium)"
-    return None
-
-
 def _require() -> None:
-    if os.environ.get("MATCH_ACCEL"):
-        pytest.skip("the browser runs pure Python whatever MATCH_ACCEL says: tested once, without")
-    reason = _missing()
-    if reason and os.environ.get("MATCH_SITE_REQUIRED") == "1":
-        pytest.fail(f"MATCH_SITE_REQUIRED=1, but {reason}")
-    if reason:
-        pytest.skip(reason)
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+    require(missing_tools(), "MATCH_SITE_REQUIRED")
 
 
 @pytest.fixture(scope="module")
@@ -160,39 +116,21 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         text=True,
     )
     assert built.returncode == 0, built.stdout + built.stderr
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(out))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serve(out) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="module")
 def browser(site: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+    with launch() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
 def page(browser: object, site: str) -> Iterator[object]:
     """A fresh page; afterwards, checks that every request it made went to the test server."""
-    context = browser.new_context()
-    page = context.new_page()
-    requests: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    outside = [url for url in requests if not url.startswith(site)]
-    assert not outside, f"requests left 127.0.0.1: {outside}"
-    assert not errors, f"errors in the page: {errors}"
+    with watched_page(browser, site) as fresh:
+        yield fresh
 
 
 def _wait_for_end(page: object) -> str:
