@@ -225,3 +225,9 @@ def test_autoencoder_matches_torch() -> None:
         "autoencoder losses",
     )
     assert_same_weights(ours, theirs, "autoencoder")
+
+
+def test_needs_skips_naming_what_is_missing() -> None:
+    needs("nn.Linear", "tril")  # present: carries on
+    with pytest.raises(pytest.skip.Exception, match="needs match.nn.NoSuchLayer"):
+        needs("nn.Linear", "nn.NoSuchLayer")

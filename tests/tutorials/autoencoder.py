@@ -39,8 +39,8 @@ def train(lib: Any, model: Any, images: list[list[float]], epochs: int = 2) -> l
     for _ in range(epochs):
         for (xb,) in loader:
             loss = loss_fn(model(xb), xb)
-            optimizer.zero_grad()
-            loss.backward()
+            loss.backward()  # the PyTorch quickstart's order: backward, step, zero_grad
             optimizer.step()
+            optimizer.zero_grad()
             losses.append(loss.item())
     return losses
