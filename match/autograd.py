@@ -212,7 +212,9 @@ class Node:
     def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
         """Compute d(self)/d(x) into `x.grad` for every x in the graph that tracks gradients.
 
-        `gradient` seeds the pass (ones of self's shape when omitted). Leaves accumulate over
+        `gradient` seeds the pass. When it is omitted the seed is ones of self's shape, for any
+        shape: the original Match's rule, kept so its programs run (torch insists on `gradient=`
+        for anything but a scalar, so ported torch code never relies on it). Leaves accumulate over
         calls (call `zero_grad` between steps); results of ops hold the latest pass's gradient.
         The graph is freed afterwards unless `retain_graph=True`.
         """

@@ -6,7 +6,6 @@ import csv
 import gzip
 import io
 from functools import lru_cache
-from importlib import resources
 
 # The digits file holds 1,797 images; the first 1,437 (80%) are the training split
 # and the last 360 the test split. Both halves contain every digit 33 to 146 times.
@@ -20,6 +19,8 @@ _DIGITS_SPLITS = ("train", "test", "all")
 @lru_cache(maxsize=1)
 def _read_digits() -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
     """Read the bundled digits file once; tuples so the cached copy cannot be changed."""
+    from importlib import resources  # lazy: it pulls in tempfile and shutil
+
     raw = resources.files(__package__).joinpath(_DIGITS_FILE).read_bytes()
     text = gzip.decompress(raw).decode("ascii")
     images: list[tuple[int, ...]] = []
