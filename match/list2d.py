@@ -385,6 +385,11 @@ class List2D:
         """A copy that shares no storage with this one."""
         return self.__new(self.kernels.copy(self.vals))
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> List2D:
+        """`copy.deepcopy` (of a model, say) copies the values but keeps the kernels object:
+        backends are told apart by identity, so a copied backend would refuse to mix."""
+        return self.copy()
+
     def item(self) -> float:
         """The value of a 1x1 List2D as a Python float."""
         if self.shape != (1, 1):

@@ -123,13 +123,19 @@ def _check_class(v: Any, row: int, num_classes: int, who: str, ignore_index: int
 
 
 def class_indices(
-    target: Any, n: int, num_classes: int, who: str, ignore_index: int | None = None
+    target: Any,
+    n: int,
+    num_classes: int,
+    who: str,
+    ignore_index: int | None = None,
+    what: str = "target",
 ) -> list[int]:
     """Class indices from a list of N ints or an (N, 1) Matrix/List2D; checks count and range.
 
-    A value outside [0, num_classes) (other than `ignore_index`) raises an IndexError naming it.
+    A value outside [0, num_classes) (other than `ignore_index`) raises an IndexError naming it;
+    `what` names the argument in the errors.
     """
-    values = _index_column(target, "target", who)
+    values = _index_column(target, what, who)
     _check_count(len(values), n, who)
     return [_check_class(v, row, num_classes, who, ignore_index) for row, v in enumerate(values)]
 

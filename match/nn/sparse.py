@@ -126,10 +126,12 @@ class Embedding(Module):
         """The rows of weight picked by indices, (N, embedding_dim)."""
         if not isinstance(indices, (list, tuple, Matrix, List2D)):
             raise TypeError(
-                f"Embedding: indices must be a list of ints or an (N, 1) Matrix, got "
+                f"Embedding: indices must be a list of ints, an (N, 1) column or a (1, N) row, got "
                 f"{type(indices).__name__}"
             )
-        idx = class_indices(indices, len(indices), self.num_embeddings, "Embedding")
+        if isinstance(indices, (Matrix, List2D)) and indices.shape[0] == 1:
+            indices = indices.tolist()[0]  # a (1, n) row, e.g. match.arange(n): torch's 1D input
+        idx = class_indices(indices, len(indices), self.num_embeddings, "Embedding", what="indices")
         if self.max_norm is not None:
             self._renorm_(idx)
         picked = self.weight[idx]
