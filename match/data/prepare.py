@@ -7,7 +7,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from ..nn.functional import one_hot as _one_hot
+from ..nn.loss_functions import one_hot as _one_hot
 from ._checks import check_bool, check_number, check_same_length, check_seed, copy_item, to_list
 
 

@@ -1,13 +1,13 @@
 """The activations as functions, with torch.nn.functional's names and arguments.
 
 `match.nn.functional` re-exports every function here, and the activation Modules
-(`activation.py`, `layers.py`) call them. This file imports nothing else from `match.nn` at load
-time, because `functional.py` imports it first (a cycle otherwise).
+(`activation.py`, `layers.py`) call them. `dropout` is in `functional.py`, which sits above
+the Modules and may use `nn.Dropout`.
 
 All are composites of Matrix operations: the chain rule through their parts gives the gradient,
 so none has a backward of its own. Where torch's derivative at a kink differs from what the
 composite gives, the composite is written so that it matches torch (see `hardtanh`). `relu`,
-`sigmoid`, `softmax`, `dropout` and the others that layers.py has as Modules are here as
+`sigmoid`, `softmax` and the others that layers.py has as Modules are here as
 functions too, and `linear` with torch's weight layout.
 """
 
@@ -161,18 +161,6 @@ def log_softmax(input: Matrix, dim: int | None = None) -> Matrix:
     return _matrix(input, "log_softmax").log_softmax(1 if dim is None else dim)
 
 
-def dropout(input: Matrix, p: float = 0.5, training: bool = True, inplace: bool = False) -> Matrix:
-    """`nn.Dropout(p)` applied once: in training zero each element with probability p and scale
-    the rest by 1 / (1 - p); with training=False, the input itself (torch's default is True,
-    unlike the module's eval switch)."""
-    from .layers import Dropout  # at call time: layers.py imports functional.py, which imports this
-
-    x = _matrix(input, "dropout")
-    layer = Dropout(p)
-    layer.training = bool(training)
-    return layer(x)
-
-
 def linear(input: Matrix, weight: Matrix, bias: Matrix | None = None) -> Matrix:
     """input @ weight.T + bias, with torch's weight layout (out_features, in_features) and the
     bias a (1, out_features) row (Matrix.linear, one fused node)."""
@@ -189,7 +177,6 @@ def linear(input: Matrix, weight: Matrix, bias: Matrix | None = None) -> Matrix:
 
 
 __all__ = [
-    "dropout",
     "elu",
     "gelu",
     "hardsigmoid",

@@ -23,8 +23,8 @@ from ..list2d import List2D
 from ..matrix import Matrix, cat, where
 from . import init
 from ._sizes import flag, positive_int, probability
-from .functional import _on_backend_of
 from .layers import Dropout, Linear
+from .loss_functions import _on_backend_of
 from .module import Module
 
 NEG_INF = float("-inf")

@@ -13,7 +13,7 @@ from typing import Any
 from ..creation import zeros
 from ..list2d import List2D, rng
 from ..matrix import Matrix
-from . import functional, init
+from . import init, loss_functions
 from ._checks import (
     check_dim_argument,
     check_flag,
@@ -21,7 +21,7 @@ from ._checks import (
     check_positive_int,
     check_real,
 )
-from .functional import constant
+from .loss_functions import constant
 from .module import Module
 from .sparse import Embedding  # moved to sparse.py; this import path still works
 
@@ -327,7 +327,7 @@ class CosineSimilarity(Module):
 
     def forward(self, x1: Matrix, x2: Matrix) -> Matrix:
         """(N, 1) for dim=1, (1, C) for dim=0."""
-        return functional.cosine_similarity(x1, x2, self.dim, self.eps)
+        return loss_functions.cosine_similarity(x1, x2, self.dim, self.eps)
 
 
 class PairwiseDistance(Module):
@@ -342,7 +342,7 @@ class PairwiseDistance(Module):
 
     def forward(self, x1: Matrix, x2: Matrix) -> Matrix:
         """An (N, 1) column of distances."""
-        return functional.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+        return loss_functions.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
 
 
 __all__ = [

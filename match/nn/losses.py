@@ -13,7 +13,7 @@ from typing import Any
 
 from ..list2d import List2D
 from ..matrix import Matrix
-from . import functional
+from . import loss_functions as functional
 from ._checks import check_flag, check_input, check_int, check_real, check_reduction
 from .module import Module
 

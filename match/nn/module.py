@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from ..backend import BACKENDS
 from ..list2d import List2D
 from ..matrix import Matrix
-from .functional import constant
+from .loss_functions import constant
 
 
 class StateDictError(ValueError, RuntimeError):

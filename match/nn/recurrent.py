@@ -27,8 +27,8 @@ from ..creation import zeros
 from ..matrix import Matrix, cat
 from . import init
 from ._sizes import flag, positive_int, probability
-from .functional import constant
 from .layers import Dropout
+from .loss_functions import constant
 from .module import Module
 
 Weights = tuple[Matrix, Matrix, Matrix | None, Matrix | None]  # w_ih, w_hh, b_ih, b_hh

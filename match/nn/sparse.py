@@ -12,7 +12,7 @@ from ..list2d import List2D
 from ..matrix import Matrix
 from . import init
 from ._sizes import flag, positive_int
-from .functional import as_matrix, class_indices, constant
+from .loss_functions import as_matrix, class_indices, constant
 from .module import Module
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..matrix import Matrix
 from ._sizes import flag, positive_int, probability
+from .activation_functional import gelu
 from .attention import MultiheadAttention
 from .layers import Dropout, LayerNorm, Linear
 from .module import Module
@@ -27,16 +28,6 @@ def _relu(x: Matrix) -> Matrix:
 
 
 def _gelu(x: Matrix) -> Matrix:
-    """torch's exact gelu, from match.nn.functional (looked up when called, so that this file
-    works in a Match without it until it is used)."""
-    from . import functional
-
-    gelu = getattr(functional, "gelu", None)
-    if gelu is None:
-        raise RuntimeError(
-            "TransformerEncoderLayer: activation='gelu' needs match.nn.functional.gelu, which "
-            "this version of Match does not have; use 'relu' or pass a callable"
-        )
     return gelu(x)
 
 
