@@ -1,4 +1,4 @@
-"""Porting torch tutorials: deepcopy of a model, and position embeddings from a row."""
+"""Porting torch tutorials: deepcopy of a model, position embeddings from a row, F.layer_norm."""
 
 from __future__ import annotations
 
@@ -36,3 +36,32 @@ def test_embedding_takes_a_row_of_positions_like_torch_1d_input() -> None:
     out.sum().backward()
     expected.sum().backward()
     assert emb.weight.grad.tolist() == ref.weight.grad.tolist()
+
+
+def test_functional_layer_norm_matches_torch() -> None:
+    """F.layer_norm with and without an affine part, values and gradients (nn.LayerNorm uses it)."""
+    import match.nn.functional as F
+
+    rows = [[1.0, -2.0, 0.5, 3.0], [0.1, 0.2, -0.3, 4.0]]
+    w_rows, b_rows = [[1.5, -0.5, 2.0, 1.0]], [[0.1, 0.0, -0.2, 0.3]]
+    x, w, b = match.mat(rows), match.mat(w_rows), match.mat(b_rows)
+    xt = torch.tensor(rows, dtype=torch.float64, requires_grad=True)
+    wt = torch.tensor(w_rows[0], dtype=torch.float64, requires_grad=True)
+    bt = torch.tensor(b_rows[0], dtype=torch.float64, requires_grad=True)
+    out = F.layer_norm(x, (4,), w, b)
+    ref = torch.nn.functional.layer_norm(xt, (4,), wt, bt)
+    torch.testing.assert_close(
+        torch.tensor(out.tolist(), dtype=torch.float64), ref.detach(), rtol=1e-7, atol=1e-12
+    )
+    (out * out).sum().backward()
+    (ref * ref).sum().backward()
+    for mine, theirs in ((x, xt), (w, wt), (b, bt)):
+        got = torch.tensor(mine.grad.tolist(), dtype=torch.float64).reshape(theirs.shape)
+        torch.testing.assert_close(got, theirs.grad, rtol=1e-7, atol=1e-12)
+    plain = F.layer_norm(match.mat(rows), 4)
+    torch.testing.assert_close(
+        torch.tensor(plain.tolist(), dtype=torch.float64),
+        torch.nn.functional.layer_norm(torch.tensor(rows, dtype=torch.float64), (4,)),
+        rtol=1e-7,
+        atol=1e-12,
+    )

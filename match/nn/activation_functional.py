@@ -176,12 +176,38 @@ def linear(input: Matrix, weight: Matrix, bias: Matrix | None = None) -> Matrix:
     return x.linear(weight, bias)
 
 
+def layer_norm(
+    input: Matrix,
+    normalized_shape: int | tuple[int, ...] | list[int],
+    weight: Matrix | None = None,
+    bias: Matrix | None = None,
+    eps: float = 1e-5,
+) -> Matrix:
+    """(x - mean) / sqrt(var + eps) * weight + bias over each row, with the biased variance, as
+    torch; normalized_shape must be the number of columns (2D: only the last dim normalises)."""
+    x = _matrix(input, "layer_norm")
+    size = normalized_shape if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if size not in (x.ncol, (x.ncol,)):
+        raise ValueError(
+            f"layer_norm: normalized_shape {normalized_shape!r} must be the number of columns "
+            f"of the input {x.shape}"
+        )
+    centred = x - x.mean(1)
+    y = centred / ((centred * centred).mean(1) + eps).sqrt()
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
+
+
 __all__ = [
     "elu",
     "gelu",
     "hardsigmoid",
     "hardswish",
     "hardtanh",
+    "layer_norm",
     "leaky_relu",
     "linear",
     "log_softmax",

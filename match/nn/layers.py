@@ -21,6 +21,7 @@ from ._checks import (
     check_positive_int,
     check_real,
 )
+from .activation_functional import layer_norm
 from .loss_functions import constant
 from .module import Module
 from .sparse import Embedding  # moved to sparse.py; this import path still works
@@ -220,13 +221,7 @@ class LayerNorm(Module):
                 f"LayerNorm: expected {self.normalized_shape[0]} features, got "
                 f"input of shape {x.shape}"
             )
-        centred = x - x.mean(1)
-        y = centred / ((centred * centred).mean(1) + self.eps).sqrt()
-        if self.weight is not None:
-            y = y * self.weight
-        if self.bias is not None:
-            y = y + self.bias
-        return y
+        return layer_norm(x, x.ncol, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         """Shape, eps, affine flag."""
