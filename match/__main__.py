@@ -324,9 +324,28 @@ def train(
     }
 
 
+def _demos_package() -> tuple[Any, Any]:
+    """`match.demos` when Match is installed; in a source checkout, where setup.py's mapping of
+    demos/ to match.demos has not run, the repository's demos/ folder beside match/."""
+    try:
+        from match.demos import HERE, find
+    except ModuleNotFoundError:
+        import importlib.util
+        from pathlib import Path
+
+        init = Path(__file__).resolve().parent.parent / "demos" / "__init__.py"
+        spec = importlib.util.spec_from_file_location("match.demos", init)
+        if spec is None or spec.loader is None or not init.is_file():
+            raise SystemExit("python -m match demos: the demos are not installed") from None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        HERE, find = module.HERE, module.find
+    return HERE, find
+
+
 def demos(argv: Sequence[str]) -> int:
     """`python -m match demos [NAME] [--quick]`: list the demos, or run one as a script would."""
-    from match.demos import HERE, find
+    HERE, find = _demos_package()
 
     found = find()
     parser = argparse.ArgumentParser(

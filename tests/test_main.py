@@ -167,3 +167,18 @@ def test_standardize_uses_training_statistics() -> None:
     assert [round(r[0], 6) for r in s_train] == [round(-2 / 2.1, 6), 0.0, round(2 / 2.1, 6)]
     assert [r[1] for r in s_train] == [0.0, 0.0, 0.0]  # a constant column stays finite
     assert s_test == [[0.0, pytest.approx(2.0 / 0.1)]]
+
+
+def test_demos_subcommand_works_from_a_source_checkout(tmp_path: Path) -> None:
+    """Without `pip install .`, match.demos does not exist; the repository's demos/ is used."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run(
+        [sys.executable, "-m", "match", "demos"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "neuron" in done.stdout and "digits" in done.stdout
