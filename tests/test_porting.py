@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 
-import torch
+import pytest
 
 import match
 from match import nn
+
+torch = pytest.importorskip("torch")
 
 
 def test_deepcopy_of_a_model_runs_and_shares_nothing() -> None:
