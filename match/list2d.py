@@ -22,7 +22,7 @@ from itertools import accumulate
 from typing import Any, TypeAlias
 
 from . import backend
-from .backend import UNARY, Kernels
+from .backend import UNARY, AdamStep, Kernels
 
 Rows: TypeAlias = list[list[float]]
 Number: TypeAlias = float | int
@@ -732,6 +732,28 @@ class List2D:
     def lerp_(self, end: List2D, weight: Number) -> List2D:
         """self += weight * (end - self), written in place, with torch.lerp's rounding."""
         return self.__fused("lerp", "lerp_", (end,), weight, "weight")
+
+    def adam_step(
+        self,
+        grad: List2D,
+        exp_avg: List2D,
+        exp_avg_sq: List2D,
+        max_exp_avg_sq: List2D | None,
+        hyper: AdamStep,
+    ) -> List2D:
+        """The value of this parameter after one step of torch's Adam (a new List2D); the
+        moment buffers, which the optimizer owns, are written in place. The formula is in
+        `match.backend.Kernels.adam`: one fused kernel, for speed."""
+        buffers = [exp_avg, exp_avg_sq] + ([] if max_exp_avg_sq is None else [max_exp_avg_sq])
+        raws = self.__same_shape("Adam", grad, *buffers)
+        for number, what in zip(hyper, AdamStep._fields):
+            check_number(number, "Adam", what)
+        if max_exp_avg_sq is None:
+            raws.append(None)
+        raw = self.kernels.adam(self.vals, *raws, hyper)
+        for buffer in buffers:
+            buffer.__written(buffer.vals)
+        return self.__new(raw)
 
     def set_(self, source: List2D) -> List2D:
         """Take source's storage as this List2D's, without a copy (torch's set_), in place: the

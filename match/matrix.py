@@ -244,11 +244,12 @@ class Matrix(Node):
         a, b = self.data, rhs.data
 
         def backward(g: List2D) -> None:
-            # d(a / b)/da = 1 / b, d(a / b)/db = -a / b^2 (divided twice: b * b could overflow)
+            # d(a / b)/da = 1 / b, d(a / b)/db = -a / b^2 (grouped as torch groups it, so that
+            # infinities and overflow give torch's answer)
             if self.requires_grad:
                 self._accumulate(g / b)
             if rhs.requires_grad:
-                rhs._accumulate(-g * a / b / b)
+                rhs._accumulate(-g * (a / b / b))
 
         return _result("div", a / b, (self, rhs), backward, saved=(a, b))
 
@@ -264,9 +265,9 @@ class Matrix(Node):
             # d(a^b)/da = b a^(b-1), 0 where b is 0; d(a^b)/db = a^b log(a), 0 where a is 0
             # and b >= 0 (torch's masks)
             if self.requires_grad:
-                self._accumulate(List2D.where(b, g * b * a ** (b - 1.0), zero))
+                self._accumulate(List2D.where(b, g * (b * a ** (b - 1.0)), zero))
             if rhs.requires_grad:
-                rhs._accumulate(List2D.where((a == 0.0) * (b >= 0.0), zero, g * out * a.log()))
+                rhs._accumulate(g * List2D.where((a == 0.0) * (b >= 0.0), zero, out * a.log()))
 
         return _result("pow", out, (self, rhs), backward, saved=(a, b, out))
 
@@ -402,8 +403,9 @@ class Matrix(Node):
         x = self.data
 
         def backward(g: List2D) -> None:
-            # d relu(x)/dx = 0 where x <= 0, else 1 (so nan passes g on, as torch)
-            self._accumulate(g * (1.0 - (x <= 0.0)))
+            # d relu(x)/dx = 0 where x <= 0, else 1 (so nan passes g on, as torch); `where`, not
+            # a product with a 0/1 mask, so that an infinite g gives 0 there, not inf * 0 = nan
+            self._accumulate(List2D.where(x <= 0.0, x.new_full(1, 1, 0.0), g))
 
         return _result("relu", x.relu(), (self,), backward, saved=(x,))
 
@@ -580,13 +582,16 @@ class Matrix(Node):
 
     def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Matrix:
         """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold, as torch computes
-        it. The clamp keeps e^(beta x) finite in the branch `where` does not take, whose
-        gradient (times 0) would otherwise be inf * 0 = nan."""
+        it. The branch `where` does not take still gets a zero gradient times its local
+        derivative, so that branch sees 0 instead of a large beta x: e^(beta x) stays finite,
+        and 0 * inf = nan never happens. A nan x takes the smooth branch, so its gradient is
+        nan, as torch's."""
         beta = _number(beta, "softplus", "beta")
         threshold = _number(threshold, "softplus", "threshold")
         scaled = self * beta
-        smooth = scaled.clamp(max=threshold).exp().log1p() / beta
-        return where(scaled > threshold, self, smooth)
+        linear = scaled > threshold
+        smooth = where(linear, 0.0, scaled).exp().log1p() / beta
+        return where(linear, self, smooth)
 
     def argmax(self, dim: int | None = None, keepdim: bool = True) -> Matrix:
         """Position of the largest element (flat when dim is None); `tolist()` gives ints."""
@@ -782,14 +787,15 @@ def where(condition: Matrix | List2D, input: Matrix | Number, other: Matrix | Nu
         anchor = Matrix(condition, requires_grad=False)
     a, b = anchor._operand(input, "where"), anchor._operand(other, "where")
     value = List2D.where(condition, a.data, b.data)
-    chosen = condition != 0.0
 
     def backward(g: List2D) -> None:
-        # d/d(input) = 1 where the condition holds, d/d(other) = 1 elsewhere
+        # d/d(input) = 1 where the condition holds, d/d(other) = 1 elsewhere (selected with
+        # `where`: a product with a 0/1 mask would turn an infinite g into nan)
+        zero = g.new_full(1, 1, 0.0)
         if a.requires_grad:
-            a._accumulate(g * chosen)
+            a._accumulate(List2D.where(condition, g, zero))
         if b.requires_grad:
-            b._accumulate(g * (1.0 - chosen))
+            b._accumulate(List2D.where(condition, zero, g))
 
     return _result("where", value, (a, b), backward)
 
@@ -799,16 +805,16 @@ def _pick(op: str, a: Matrix, b: Matrix | Number) -> Matrix:
     x, y = a.data, b.data
     value = x.maximum(y) if op == "maximum" else x.minimum(y)
     a_wins, b_wins = ((x > y), (x < y)) if op == "maximum" else ((x < y), (x > y))
-    half_ties = (x == y) * 0.5
+    share = 1.0 - (x == y) * 0.5  # each side's share of g: 1, or 1/2 on a tie
     # torch's masks: a side gets 0 only where the other wins, so a nan sends g to both sides
-    share_a, share_b = 1.0 - b_wins - half_ties, 1.0 - a_wins - half_ties
 
     def backward(g: List2D) -> None:
         # d/da = 1 unless b wins, 1/2 on ties (and the mirror for b), as torch
+        zero, shared = g.new_full(1, 1, 0.0), g * share
         if a.requires_grad:
-            a._accumulate(g * share_a)
+            a._accumulate(List2D.where(b_wins, zero, shared))
         if b.requires_grad:
-            b._accumulate(g * share_b)
+            b._accumulate(List2D.where(a_wins, zero, shared))
 
     return _result(op, value, (a, b), backward)
 

@@ -511,3 +511,81 @@ def test_fused_update_kernels_agree_with_python_in_both_forms(kernels: Any) -> N
                 else:  # a new value; a left alone
                     assert_agree(a, SPECIAL, name)
                     assert_agree(a_py, SPECIAL, name)
+
+
+def adam_by_the_chain(
+    k: Any, p: Any, g: Any, m: Any, v: Any, v_max: Any, hyper: backend.AdamStep
+) -> Any:
+    """Adam's step through the fused kernels one at a time, as the optimizer took it before the
+    fused `adam` kernel: what that kernel must equal, bit for bit."""
+    beta1, beta2, step_size, bias_sqrt, eps = hyper
+    k.lerp(m, g, 1.0 - beta1, True)
+    k.addcmul(k.binary_("mul", v, beta2), g, g, 1.0 - beta2, True)
+    if v_max is not None:
+        v = k.binary_("maximum", v_max, v)
+    denom = k.binary("add", k.binary("div", k.unary("sqrt", v), bias_sqrt), eps)
+    return k.addcdiv(p, m, denom, -step_size, False)
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+@pytest.mark.parametrize("shape", [(3, 4), (40, 1000), (2, 20000)], ids=str)
+@pytest.mark.parametrize("name", ["python", "numpy", "fake cupy"])
+def test_fused_adam_kernel_equals_the_chain_of_kernels(
+    name: str, shape: tuple[int, int], amsgrad: bool
+) -> None:
+    """Bit for bit, on both backends, over several blocks of numpy's cache-sized blocks (40 rows
+    of 1000; rows of 20000, longer than a block), with nan and inf in the gradient and eps = 0
+    so that some denominators are 0 (IEEE results, no warnings)."""
+    if name != "python" and numpy is None:
+        pytest.skip("numpy is not installed")
+    k = {"python": PY, "numpy": accel.kernels_for("numpy") if numpy else None}.get(name)
+    k = k or fake_cupy()
+    nrow, ncol = shape
+    start = [rows(nrow, ncol, seed) for seed in range(4)]  # p, grad, m, v (v made >= 0 below)
+    start[3] = [[abs(x) for x in row] for row in start[3]]
+    start[1][0][:4] = [math.nan, math.inf, -math.inf, 0.0]
+    start[2][0][3] = start[3][0][3] = 0.0  # m = v = g = 0 and eps = 0: 0 / 0
+    for hyper in (
+        backend.AdamStep(0.9, 0.999, 1e-3, 0.3, 1e-8),
+        backend.AdamStep(0.6, 0.5, 2.0, 1.0, 0.0),
+    ):
+        fused = [k.from_rows([list(r) for r in values]) for values in start]
+        chain = [k.from_rows([list(r) for r in values]) for values in start]
+        maxes = [k.from_rows(start[3]) if amsgrad else None for _ in range(2)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            new_p = k.adam(*fused, maxes[0], hyper)
+            expected = adam_by_the_chain(k, *chain, maxes[1], hyper)
+        assert same_bits(k.to_rows(new_p), k.to_rows(expected)), "p"
+        for what, i in (("p (unchanged)", 0), ("m", 2), ("v", 3)):
+            assert same_bits(k.to_rows(fused[i]), k.to_rows(chain[i])), what
+        if amsgrad:
+            assert same_bits(k.to_rows(maxes[0]), k.to_rows(maxes[1])), "v_max"
+
+
+def same_bits(a: list[list[float]], b: list[list[float]]) -> bool:
+    """Equal float for float, nan equal to nan, -0.0 unequal to 0.0."""
+    return all(
+        (x != x and y != y) or (x == y and math.copysign(1.0, x) == math.copysign(1.0, y))
+        for ra, rb in zip(a, b, strict=True)
+        for x, y in zip(ra, rb, strict=True)
+    )
+
+
+@pytest.mark.parametrize("backend_name", ["python", "numpy"])
+def test_adam_step_checks_its_operands_by_name(backend_name: str) -> None:
+    if backend_name == "numpy" and numpy is None:
+        pytest.skip("numpy is not installed")
+    with accel.using(backend_name):
+        p, g, m, v = (List2D.zeros(2, 3) for _ in range(4))
+        wrong = List2D.zeros(3, 2)
+    hyper = backend.AdamStep(0.9, 0.999, 1e-3, 0.5, 1e-8)
+    with pytest.raises(ValueError, match=r"Adam: expected shape \(2, 3\), got \(3, 2\)"):
+        p.adam_step(g, wrong, g, None, hyper)
+    with pytest.raises(TypeError, match="Adam: expected a List2D, got list"):
+        p.adam_step(g, [[0.0]], g, None, hyper)
+    with pytest.raises(TypeError, match="Adam.*eps"):
+        p.adam_step(g, g, g, None, backend.AdamStep(0.9, 0.999, 1e-3, 0.5, "x"))
+    versions = (m.version, v.version)
+    p.adam_step(g, m, v, None, hyper)
+    assert (m.version, v.version) == (versions[0] + 1, versions[1] + 1)  # written in place

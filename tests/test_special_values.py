@@ -158,3 +158,41 @@ def test_var(value: float) -> None:
         return x.var(dim=1) if isinstance(x, Matrix) else x.var(dim=1, keepdim=True)
 
     check("var", var, [[[value, 1.0, -2.0], [3.0, value, value]]])
+
+
+# The upstream gradient is special too: every input of SPECIAL (or pair of inputs, for binary
+# ops) against every seed g of SPECIAL. An op whose backward multiplies g by a 0/1 mask turns an
+# infinite g into inf * 0 = nan where torch's `where` gives 0 (relu and `where` did, until this
+# test), and the grouping of a product decides between 0 and nan (pow: g * (b a^(b-1))).
+def grad_with_seed(fn: Op, inputs: list[list[float]], backend: str | None) -> list[Any]:
+    """The gradients of fn's inputs (each a row of SPECIAL values repeated once per seed), the
+    backward pass seeded with every value of SPECIAL in turn; torch when backend is None."""
+    rows = [[x for x in values for _ in SPECIAL] for values in inputs]
+    seed = [[g for _ in inputs[0] for g in SPECIAL]]
+    if backend is None:
+        xs = [torch.tensor([row], dtype=torch.float64, requires_grad=True) for row in rows]
+        fn(*xs).backward(torch.tensor(seed, dtype=torch.float64))
+        return [x.grad for x in xs]
+    with match.accel.using(backend):
+        ms = [match.mat([row], requires_grad=True) for row in rows]
+        fn(*ms).backward(match.mat(seed))
+        return [m.grad.tolist() for m in ms]
+
+
+def check_seeded(name: str, fn: Op, inputs: list[list[float]]) -> None:
+    grads_py = grad_with_seed(fn, inputs, "python")
+    grads_np = grad_with_seed(fn, inputs, "numpy")
+    for k, (gp, gn, gt) in enumerate(zip(grads_py, grads_np, grad_with_seed(fn, inputs, None))):
+        assert_same(gp, gn, f"{name} grad {k}", name in ROUNDING)
+        if (name, "grad") not in DIFFERENCES:
+            assert_close(gp, gt, what=f"{name} grad {k} vs torch")
+
+
+@pytest.mark.parametrize("name", UNARY)
+def test_unary_special_seed(name: str) -> None:
+    check_seeded(name, UNARY[name], [SPECIAL])
+
+
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_special_seed(name: str) -> None:
+    check_seeded(name, BINARY[name], [[a for a, _ in PAIRS], [b for _, b in PAIRS]])

@@ -35,10 +35,22 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
-from typing import Any, Protocol, TypeAlias
+from typing import Any, NamedTuple, Protocol, TypeAlias
 
 Raw: TypeAlias = Any  # a backend's raw values: list of rows, or a 2D array
 Rows: TypeAlias = list[list[float]]
+
+
+class AdamStep(NamedTuple):
+    """The numbers of one Adam step at step t (see `Kernels.adam`)."""
+
+    beta1: float
+    beta2: float
+    step_size: float  # lr / (1 - beta1^t)
+    bias_correction2_sqrt: float  # sqrt(1 - beta2^t)
+    eps: float
+
+
 Shape: TypeAlias = tuple[int, int]
 
 BACKENDS = ("python", "numpy", "cupy")
@@ -178,6 +190,24 @@ class Kernels(Protocol):
     def lerp(self, a: Raw, b: Raw, weight: float, in_place: bool) -> Raw:
         """torch.lerp: a + weight * (b - a) when |weight| < 0.5, else
         b - (b - a) * (1 - weight), so that weight 1 gives b exactly."""
+
+    def adam(
+        self,
+        p: Raw,
+        grad: Raw,
+        exp_avg: Raw,
+        exp_avg_sq: Raw,
+        max_exp_avg_sq: Raw | None,
+        hyper: AdamStep,
+    ) -> Raw:
+        """One step of torch's Adam on one parameter, all of a's shape; returns the new p.
+
+        Writes the optimizer's buffers in place, in torch's order and rounding:
+        exp_avg = lerp(exp_avg, grad, 1 - beta1), exp_avg_sq = beta2 exp_avg_sq + (1 - beta2)
+        grad^2 (`mul` then `addcmul`), and under amsgrad (max_exp_avg_sq given) its running
+        maximum. Then p + (-step_size) * exp_avg / (sqrt(v) / bias_correction2_sqrt + eps),
+        v being max_exp_avg_sq if given, else exp_avg_sq. A fused kernel for speed: the same
+        steps as the kernels above, taken a cache-sized block at a time."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -328,6 +358,7 @@ _start()
 
 __all__ = [
     "BACKENDS",
+    "AdamStep",
     "BINARY",
     "UNARY",
     "Kernels",

@@ -16,9 +16,17 @@ import functools
 import math
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from . import AdamStep
 
 Array = Any
+
+# Elements per block of the fused Adam step on numpy: its arrays (parameter, gradient, two
+# moments, two temporaries) then fit a 2 MB L2 cache. Measured on a 256x784 parameter: 4096
+# elements 1.1x, 16384 1.35x, 65536 1.2x the speed of whole-array passes.
+ADAM_BLOCK = 16384
 
 
 def _sign(xp: Any, a: Array) -> Array:
@@ -31,7 +39,11 @@ def _sigmoid(xp: Any, a: Array) -> Array:
 
 
 def _relu(xp: Any, a: Array) -> Array:
-    return xp.where(a < 0.0, 0.0, a)  # keeps nan and -0.0, as torch does
+    # maximum keeps nan; which zero it gives on a tie is unspecified, so the zeros of a are copied
+    # back (-0.0 stays -0.0, as in torch). 7 times faster than `where`, whose branches mispredict.
+    out = xp.maximum(a, 0.0)
+    xp.copyto(out, a, where=a == 0.0)
+    return out
 
 
 _erf_scalar = None  # math.erf as a numpy ufunc, made on first use
@@ -234,6 +246,35 @@ class ArrayKernels:
         step *= 1.0 - weight
         return self.xp.subtract(b, step, out=a if in_place else step)
 
+    def adam(
+        self,
+        p: Array,
+        grad: Array,
+        exp_avg: Array,
+        exp_avg_sq: Array,
+        max_exp_avg_sq: Array | None,
+        hyper: AdamStep,
+    ) -> Array:
+        """One Adam step (see Kernels.adam): the kernels above, on blocks of about ADAM_BLOCK
+        elements (whole rows) that stay in the CPU's cache through the whole formula, instead
+        of a pass over memory per operator. One block on a GPU."""
+        beta1, beta2, step_size, bias_sqrt, eps = hyper
+        new_p = self.xp.empty_like(p)
+        nrow, ncol = p.shape
+        rows = max(1, ADAM_BLOCK // max(ncol, 1)) if self.xp.__name__ == "numpy" else nrow
+        for start in range(0, nrow, rows):
+            block = slice(start, start + rows)
+            g, m, v = grad[block], exp_avg[block], exp_avg_sq[block]
+            self.lerp(m, g, 1.0 - beta1, True)
+            self.addcmul(self.binary_("mul", v, beta2), g, g, 1.0 - beta2, True)
+            if max_exp_avg_sq is not None:
+                v = self.binary_("maximum", max_exp_avg_sq[block], v)
+            denom = self.xp.sqrt(v)
+            denom /= bias_sqrt
+            denom += eps
+            new_p[block] = self.addcdiv(p[block], m, denom, -step_size, False)
+        return new_p
+
 
 class _IgnoreErrorsContext(threading.local):
     """Per thread, a `contextvars.Context` in which numpy (2.0+) ignores floating-point errors.
@@ -296,5 +337,5 @@ for _name in ("unary", "binary", "matmul", "matmul_t", "t_matmul", "sum", "max",
     setattr(ArrayKernels, _name, _run_quietly(getattr(ArrayKernels, _name)))
 
 # The fused updates compute too (their block ends ArrayKernels).
-for _name in ("binary_", "add_scaled", "addcmul", "addcdiv", "lerp"):
+for _name in ("binary_", "add_scaled", "addcmul", "addcdiv", "lerp", "adam"):
     setattr(ArrayKernels, _name, _run_quietly(getattr(ArrayKernels, _name)))

@@ -84,6 +84,8 @@ def _index_column(indices: Any, what: str, who: str) -> Sequence[Any]:
         _check_index_shape(indices, what, who)
         return [row[0] for row in indices.tolist()]
     if isinstance(indices, (list, tuple)):
+        if all(type(v) is int for v in indices):
+            return indices
         return [v[0] if isinstance(v, (list, tuple)) and len(v) == 1 else v for v in indices]
     raise TypeError(
         f"{who}: {what} must be a list of class indices or an (N, 1) Matrix, got "
@@ -151,8 +153,9 @@ def _target_column(target: Any, like: List2D, who: str) -> List2D:
         return _on_backend_of(data, like)
     values = _index_column(target, "target", who)
     _check_count(len(values), n, who)
-    for row, v in enumerate(values):  # the range is checked on the backend, by class_mask
-        _check_whole(v, row, who)
+    if not all(type(v) is int for v in values):  # one fast pass for the common case
+        for row, v in enumerate(values):  # the range is checked on the backend, by class_mask
+            _check_whole(v, row, who)
     return constant([[float(v) for v in values]], like).T  # one row is cheaper to build
 
 
