@@ -7,7 +7,10 @@ the parameters of an MLP (784-256-10 on numpy/cupy; 64-32-10 in pure Python, whi
 times slower per element), with fixed gradients:
 - "old": the update Match used before the fused kernels, reimplemented inline below: every
   operator makes a new matrix, buffers are replaced instead of updated, the parameter is copied;
-- "new": `match.optim.Adam` / `SGD`: buffers updated in place, fused kernels, no copy;
+- "chain" (Adam only): the fused in-place List2D methods one after another, as Adam took its
+  step before the one-kernel `adam` update (each method a pass over the whole parameter);
+- "new": `match.optim.Adam` / `SGD`: buffers updated in place, fused kernels, no copy (Adam:
+  the one `adam` kernel, in cache-sized blocks on numpy, a row at a time in pure Python);
 - "torch": `torch.optim` (float64, 1 thread, single-tensor code path) on the same shapes.
 Times are medians of interleaved repeats (time.perf_counter), in microseconds per step; the
 ratios are measured side by side in the same run.
@@ -62,6 +65,24 @@ def old_adam_step(params: list[Any], states: list[dict[str, Any]], lr: float = 1
         step_size = lr / (1 - beta1**step)
         denom = state["exp_avg_sq"].sqrt() / (1 - beta2**step) ** 0.5 + eps
         p.data.copy_(p.data + (-step_size) * (state["exp_avg"] / denom))
+
+
+def chain_adam_step(params: list[Any], states: list[dict[str, Any]], lr: float = 1e-3) -> None:
+    """The Adam update before the fused `adam` kernel: a chain of fused in-place List2D methods,
+    each a pass over the whole parameter (the same floats as the kernel, bit for bit)."""
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    for p, state in zip(params, states):
+        g = p._grad
+        if not state:
+            state["step"] = 0.0
+            state["exp_avg"] = p.data.new_full(*p.shape, 0.0)
+            state["exp_avg_sq"] = p.data.new_full(*p.shape, 0.0)
+        state["step"] += 1
+        step = state["step"]
+        state["exp_avg"].lerp_(g, 1 - beta1)
+        state["exp_avg_sq"].mul_(beta2).addcmul_(g, g, 1 - beta2)
+        denom = state["exp_avg_sq"].sqrt().div_((1 - beta2**step) ** 0.5).add_(eps)
+        p.data.set_(p.data.addcdiv(state["exp_avg"], denom, -lr / (1 - beta1**step)))
 
 
 def old_sgd_step(params: list[Any], states: list[dict[str, Any]], lr: float = 1e-3) -> None:
@@ -126,6 +147,7 @@ def main() -> None:
         torch = None
     print(f"Python {sys.version.split()[0]}, torch {torch.__version__ if torch else 'absent'}")
     print(f"{'backend':8} {'optimizer':10} {'old us':>9} {'new us':>9} {'old/new':>8}", end="")
+    print(f" {'chain/new':>9}", end="")
     print(f" {'torch us':>9} {'new/torch':>9}" if torch else "")
     for backend in match.accel.available():
         inner = 10 if backend == "python" else 30
@@ -141,11 +163,15 @@ def main() -> None:
                 "old": lambda o=old, p=old_params, s=states: o(p, s),
                 "new": new_opt.step,
             }
+            if name == "Adam":
+                chain_params, chain_states = match_params(backend), [{} for _ in old_params]
+                fns["chain"] = lambda p=chain_params, s=chain_states: chain_adam_step(p, s)
             if torch is not None:
                 fns["torch"] = torch_step(torch, backend, name)
             us = median_us(fns, repeats, inner)
             row = f"{backend:8} {name:10} {us['old']:9.1f} {us['new']:9.1f} "
             row += f"{us['old'] / us['new']:7.2f}x"
+            row += f" {us['chain'] / us['new']:8.2f}x" if "chain" in us else f" {'':>9}"
             if torch is not None:
                 row += f" {us['torch']:9.1f} {us['new'] / us['torch']:8.2f}x"
             print(row)
@@ -156,6 +182,7 @@ def main() -> None:
                         raise RuntimeError(f"{backend} {name}: old and new disagree: {x} {y}")
     shapes = ", ".join(f"{backend}: {SHAPES[backend]}" for backend in SHAPES)
     print(f"(parameters of an MLP, {shapes}; old/new > 1 means the fused step is faster)")
+    print("(chain/new: the chain of fused methods against the one Adam kernel)")
 
 
 if __name__ == "__main__":

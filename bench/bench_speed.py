@@ -8,6 +8,7 @@ so that load on the machine hits them alike) and the ratio to the reference:
 numpy   one train step, MLP 784-256-10, cross-entropy, Adam, float64, at batch 16/64/256/1024:
         Match on the numpy backend against torch on the CPU and against the same step written
         in raw numpy (1 BLAS thread and 1 torch thread: set before numpy and torch load).
+        Each contender runs in a fresh process per round (see `numpy_section` for why).
 chain   a chain of ops on 8x8 matrices, forward plus backward, per op: Match (numpy and pure
         Python backends) against torch.
 pure    one pure-Python train step (batch 128, 784-128-10, cross-entropy, SGD) against the same
@@ -48,6 +49,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     parser.add_argument("--threads", type=int, default=1, help="BLAS / torch threads (default 1)")
     parser.add_argument("--pure-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--numpy-worker", nargs=2, help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
@@ -118,8 +120,17 @@ def step_fn(model: Any, x: Any, targets: Any, opt: Any, loss_fn: Any) -> Callabl
 # ---------------------------------------------------------------------------------------------
 
 
+NUMPY_CONTENDERS = ("match (numpy)", "torch (cpu)", "raw numpy")
+
+
 def numpy_section(quick: bool) -> None:
-    """MLP 784-256-10, CE, Adam: Match (numpy) vs torch CPU vs raw numpy, per batch size."""
+    """MLP 784-256-10, CE, Adam: Match (numpy) vs torch CPU vs raw numpy, per batch size.
+
+    Each contender runs alone in a fresh process, as a user's script does: in one shared
+    process, one library's temporaries change when the C allocator hands memory back to the
+    system, and so how many page faults the next one takes (measured: torch's step at batch
+    16 took 750 faults a step between Match's and numpy's, 47 alone). The processes run in
+    rounds, every contender once per round, so that load on the machine hits them alike."""
     try:
         import numpy as np
     except ImportError:
@@ -129,18 +140,25 @@ def numpy_section(quick: bool) -> None:
         import torch
     except ImportError:
         torch = None
-    if torch is not None:
-        torch.set_num_threads(ARGS.threads)
-    sizes = (784, 256, 10)
+    names = [n for n in NUMPY_CONTENDERS if torch is not None or n != "torch (cpu)"]
     batches = (16, 64) if quick else (16, 64, 256, 1024)
     print(
         f"\nnumpy {np.__version__}, "
         + (f"torch {torch.__version__}" if torch is not None else "torch missing")
-        + f", {ARGS.threads} BLAS/torch thread(s)"
+        + f", {ARGS.threads} BLAS/torch thread(s), each contender in its own process"
     )
+    results: dict[tuple[int, str], list[dict[str, float]]] = {}
+    for _ in range(1 if quick else 5):
+        for batch in batches:
+            for name in names:
+                results.setdefault((batch, name), []).append(numpy_worker_run(name, batch, quick))
     for batch in batches:
-        contenders = numpy_step_contenders(np, torch, batch, sizes)
-        times = interleaved(contenders, repeats=1 if quick else 9, target_s=0.01 if quick else 0.1)
+        times = {n: statistics.median(r["seconds"] for r in results[(batch, n)]) for n in names}
+        losses = {n: results[(batch, n)][0]["first loss"] for n in names}
+        first = losses["raw numpy"]
+        for name, loss in losses.items():
+            if abs(loss - first) > 1e-9 * abs(first):
+                raise RuntimeError(f"bench_speed: {name} gives loss {loss}, raw numpy {first}")
         ref = times.get("torch (cpu)")
         rows = []
         for name, t in times.items():
@@ -149,49 +167,90 @@ def numpy_section(quick: bool) -> None:
         table(f"train step, batch {batch}, 784-256-10, cross-entropy, Adam", rows, "ms")
 
 
-def numpy_step_contenders(
-    np: Any, torch: Any, batch: int, sizes: tuple[int, int, int]
-) -> dict[str, Callable[[], object]]:
-    """The same step three ways, from the same weights and data; checks their first losses agree."""
-    n_in, n_hidden, n_out = sizes
+def numpy_worker_run(name: str, batch: int, quick: bool) -> dict[str, float]:
+    """Run one contender's steps in a fresh interpreter and return its figures."""
+    command = [sys.executable, os.path.abspath(__file__), "--numpy-worker", name, str(batch)]
+    command += ["--threads", str(ARGS.threads)] + (["--quick"] if quick else [])
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench_speed: the {name} worker failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def numpy_worker(name: str, batch: int, quick: bool) -> None:
+    """In this interpreter: build one contender, warm it up, print the median CPU time of its
+    steps and its first loss as JSON."""
+    import numpy as np
+
+    torch = None
+    if name == "torch (cpu)":
+        import torch
+
+        torch.set_num_threads(ARGS.threads)
+    builders = {"match (numpy)": match_step, "torch (cpu)": torch_step, "raw numpy": raw_step}
+    step = builders[name](np, torch, numpy_step_data(np, batch))
+    first = step()
+    for _ in range(2 if quick else 10):
+        step()
+    samples = []
+    for _ in range(3 if quick else max(20, 2000 // batch)):
+        start = time.process_time()
+        step()
+        samples.append(time.process_time() - start)
+    print(json.dumps({"seconds": statistics.median(samples), "first loss": first}))
+
+
+def numpy_step_data(np: Any, batch: int) -> dict[str, Any]:
+    """The batch and the first weights of the MLP 784-256-10 (the same for every contender)."""
+    n_in, n_hidden, n_out = NUMPY_SIZES
     rng = np.random.default_rng(0)
-    xs = rng.standard_normal((batch, n_in))
-    ys = rng.integers(0, n_out, batch)
-    w1 = rng.uniform(-1, 1, (n_hidden, n_in)) / n_in**0.5
-    w2 = rng.uniform(-1, 1, (n_out, n_hidden)) / n_hidden**0.5
-    b1, b2 = np.zeros((1, n_hidden)), np.zeros((1, n_out))
-    lr = 1e-3
-    losses: dict[str, float] = {}
+    return {
+        "x": rng.standard_normal((batch, n_in)),
+        "y": rng.integers(0, n_out, batch),
+        "w1": rng.uniform(-1, 1, (n_hidden, n_in)) / n_in**0.5,
+        "w2": rng.uniform(-1, 1, (n_out, n_hidden)) / n_hidden**0.5,
+        "b1": np.zeros((1, n_hidden)),
+        "b2": np.zeros((1, n_out)),
+    }
 
+
+NUMPY_SIZES = (784, 256, 10)
+LEARNING_RATE = 1e-3
+
+
+def match_step(np: Any, torch: Any, data: dict[str, Any]) -> Callable[[], float]:
+    """Match on the numpy backend."""
     with accel.using("numpy"):
-        model = mlp(match.nn, sizes)
-        for p, value in zip(model.parameters(), (w1, b1, w2, b2)):
-            p.data = List2D.from_2d_list(value.tolist())
-        x = match.mat(xs.tolist(), requires_grad=False)
-    targets = ys.tolist()
-    opt = match.optim.Adam(model.parameters(), lr=lr)
-    match_step = step_fn(model, x, targets, opt, match.nn.functional.cross_entropy)
-    contenders: dict[str, Callable[[], object]] = {"match (numpy)": match_step}
-    losses["match (numpy)"] = match_step()
+        model = mlp(match.nn, NUMPY_SIZES)
+        for p, key in zip(model.parameters(), ("w1", "b1", "w2", "b2")):
+            p.data = List2D.from_2d_list(data[key].tolist())
+        x = match.mat(data["x"].tolist(), requires_grad=False)
+    opt = match.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    return step_fn(model, x, data["y"].tolist(), opt, match.nn.functional.cross_entropy)
 
-    if torch is not None:
-        tmodel = mlp(torch.nn, sizes).double()
-        with torch.no_grad():
-            for p, value in zip(tmodel.parameters(), (w1, b1[0], w2, b2[0])):
-                p.copy_(torch.from_numpy(value))
-        tx, ty = torch.from_numpy(xs), torch.from_numpy(ys)
-        topt = torch.optim.Adam(tmodel.parameters(), lr=lr)
-        torch_step = step_fn(tmodel, tx, ty, topt, torch.nn.functional.cross_entropy)
-        contenders["torch (cpu)"] = torch_step
-        losses["torch (cpu)"] = torch_step()
 
-    params = [w1.copy(), b1.copy(), w2.copy(), b2.copy()]
+def torch_step(np: Any, torch: Any, data: dict[str, Any]) -> Callable[[], float]:
+    """torch on the CPU, float64."""
+    model = mlp(torch.nn, NUMPY_SIZES).double()
+    with torch.no_grad():
+        for p, key in zip(model.parameters(), ("w1", "b1", "w2", "b2")):
+            p.copy_(torch.from_numpy(data[key]).reshape(p.shape))
+    opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    x, y = torch.from_numpy(data["x"]), torch.from_numpy(data["y"])
+    return step_fn(model, x, y, opt, torch.nn.functional.cross_entropy)
+
+
+def raw_step(np: Any, torch: Any, data: dict[str, Any]) -> Callable[[], float]:
+    """The same step written in raw numpy: forward, backward and torch's Adam, in place where
+    torch is."""
+    xs, ys = data["x"], data["y"]
+    batch, lr = len(ys), LEARNING_RATE
+    params = [data[key].copy() for key in ("w1", "b1", "w2", "b2")]
     moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
     state = {"step": 0}
     rows = np.arange(batch)
 
     def numpy_step() -> float:
-        """Forward, backward and a torch-style Adam, in place where torch is."""
         W1, B1, W2, B2 = params
         h = xs @ W1.T + B1
         r = np.maximum(h, 0.0)
@@ -217,13 +276,7 @@ def numpy_step_contenders(
             p -= step_size * m / (np.sqrt(v) / bias2_sqrt + 1e-8)
         return loss
 
-    contenders["raw numpy"] = numpy_step
-    losses["raw numpy"] = numpy_step()
-    first = losses["raw numpy"]
-    for name, loss in losses.items():
-        if abs(loss - first) > 1e-9 * abs(first):
-            raise RuntimeError(f"bench_speed: {name} gives loss {loss}, raw numpy {first}")
-    return contenders
+    return numpy_step
 
 
 # ---------------------------------------------------------------------------------------------
@@ -427,6 +480,10 @@ def main() -> None:
     """Run the chosen sections."""
     if ARGS.pure_worker:
         pure_worker(ARGS.quick)
+        return
+    if ARGS.numpy_worker:
+        name, batch = ARGS.numpy_worker
+        numpy_worker(name, int(batch), ARGS.quick)
         return
     started = time.perf_counter()
     print(

@@ -309,8 +309,7 @@ class List2D:
             if not isinstance(m, List2D):
                 raise TypeError(f"where: expected List2Ds, got {type(m).__name__}")
             cond.__check_backend(m, "where")
-        shape = broadcast_shape(broadcast_shape(cond.shape, a.shape, "where"), b.shape, "where")
-        cond, a, b = (m.broadcast_to(*shape) for m in (cond, a, b))
+        broadcast_shape(broadcast_shape(cond.shape, a.shape, "where"), b.shape, "where")
         return cond.__new(cond.kernels.where(cond.vals, a.vals, b.vals))
 
     # -- internals --------------------------------------------------------------------------

@@ -121,7 +121,7 @@ class Kernels(Protocol):
         size 1 stretches); either operand may be a plain float."""
 
     def where(self, cond: Raw, a: Raw, b: Raw) -> Raw:
-        """a where cond is non-zero, else b (all three of the same shape)."""
+        """a where cond is non-zero, else b; the three broadcast to one shape (checked)."""
 
     def matmul(self, a: Raw, b: Raw) -> Raw:
         """a @ b."""

