@@ -28,6 +28,7 @@ import glob
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -121,6 +122,7 @@ def step_fn(model: Any, x: Any, targets: Any, opt: Any, loss_fn: Any) -> Callabl
 
 
 NUMPY_CONTENDERS = ("match (numpy)", "torch (cpu)", "raw numpy")
+PRODUCTS = ("products: numpy", "products: torch")  # the step's five matrix products alone
 
 
 def numpy_section(quick: bool) -> None:
@@ -140,7 +142,7 @@ def numpy_section(quick: bool) -> None:
         import torch
     except ImportError:
         torch = None
-    names = [n for n in NUMPY_CONTENDERS if torch is not None or n != "torch (cpu)"]
+    names = [n for n in NUMPY_CONTENDERS + PRODUCTS if torch is not None or "torch" not in n]
     batches = (16, 64) if quick else (16, 64, 256, 1024)
     print(
         f"\nnumpy {np.__version__}, "
@@ -154,16 +156,24 @@ def numpy_section(quick: bool) -> None:
                 results.setdefault((batch, name), []).append(numpy_worker_run(name, batch, quick))
     for batch in batches:
         times = {n: statistics.median(r["seconds"] for r in results[(batch, n)]) for n in names}
-        losses = {n: results[(batch, n)][0]["first loss"] for n in names}
+        faults = {n: statistics.median(r["faults"] for r in results[(batch, n)]) for n in names}
+        losses = {n: results[(batch, n)][0]["first loss"] for n in names if n not in PRODUCTS}
         first = losses["raw numpy"]
         for name, loss in losses.items():
             if abs(loss - first) > 1e-9 * abs(first):
                 raise RuntimeError(f"bench_speed: {name} gives loss {loss}, raw numpy {first}")
         ref = times.get("torch (cpu)")
         rows = []
-        for name, t in times.items():
-            vs_torch = f"{t / ref:5.2f}x torch" if ref else ""
-            rows.append((name, t, f"{vs_torch}   {t / times['raw numpy']:5.2f}x raw numpy"))
+        for name in NUMPY_CONTENDERS:
+            if name in times:
+                t = times[name]
+                vs_torch = f"{t / ref:5.2f}x torch" if ref else ""
+                note = f"{vs_torch}   {t / times['raw numpy']:5.2f}x raw numpy"
+                rows.append((name, t, f"{note}   {faults[name]:5.0f} page faults"))
+        if ref:
+            floor = times["products: numpy"] / times["products: torch"]
+            for name in PRODUCTS:
+                rows.append((name, times[name], f"numpy's BLAS {floor:4.2f}x torch's"))
         table(f"train step, batch {batch}, 784-256-10, cross-entropy, Adam", rows, "ms")
 
 
@@ -183,21 +193,25 @@ def numpy_worker(name: str, batch: int, quick: bool) -> None:
     import numpy as np
 
     torch = None
-    if name == "torch (cpu)":
+    if "torch" in name:
         import torch
 
         torch.set_num_threads(ARGS.threads)
     builders = {"match (numpy)": match_step, "torch (cpu)": torch_step, "raw numpy": raw_step}
+    builders.update(dict.fromkeys(PRODUCTS, products_step))
     step = builders[name](np, torch, numpy_step_data(np, batch))
     first = step()
     for _ in range(2 if quick else 10):
         step()
     samples = []
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     for _ in range(3 if quick else max(20, 2000 // batch)):
         start = time.process_time()
         step()
         samples.append(time.process_time() - start)
-    print(json.dumps({"seconds": statistics.median(samples), "first loss": first}))
+    faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / len(samples)
+    figures = {"seconds": statistics.median(samples), "first loss": first, "faults": faults}
+    print(json.dumps(figures))
 
 
 def numpy_step_data(np: Any, batch: int) -> dict[str, Any]:
@@ -238,6 +252,23 @@ def torch_step(np: Any, torch: Any, data: dict[str, Any]) -> Callable[[], float]
     opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     x, y = torch.from_numpy(data["x"]), torch.from_numpy(data["y"])
     return step_fn(model, x, y, opt, torch.nn.functional.cross_entropy)
+
+
+def products_step(np: Any, torch: Any, data: dict[str, Any]) -> Callable[[], float]:
+    """Only the step's five matrix products, with operands of their shapes: in torch when
+    torch is given, else in numpy. Their ratio is how much faster torch's BLAS is here."""
+    batch = len(data["y"])
+    x, w1, w2 = data["x"], data["w1"], data["w2"]
+    h, dz = np.ones((batch, w1.shape[0])), np.ones((batch, w2.shape[0]))
+    if torch is not None:
+        x, w1, w2, h, dz = (torch.from_numpy(a) for a in (x, w1, w2, h, dz))
+
+    def products() -> float:
+        """Forward x W1^T and h W2^T; backward dz W2, dz^T h and dh^T x."""
+        x @ w1.T, h @ w2.T, dz @ w2, dz.T @ h, h.T @ x
+        return 0.0
+
+    return products
 
 
 def raw_step(np: Any, torch: Any, data: dict[str, Any]) -> Callable[[], float]:

@@ -245,24 +245,18 @@ class ArrayKernels:
 
     def addcmul(self, a: Array, b: Array, c: Array, value: float, in_place: bool) -> Array:
         """a + value * b * c."""
-        term = self.xp.multiply(b, value)
-        term *= c
-        return self.xp.add(a, term, out=a if in_place else term)
+        scratch = self.xp.empty_like(a)
+        return _addc(self.xp, self.xp.multiply, a, b, c, value, a if in_place else scratch, scratch)
 
     def addcdiv(self, a: Array, b: Array, c: Array, value: float, in_place: bool) -> Array:
         """a + value * b / c."""
-        term = self.xp.multiply(b, value)
-        term /= c
-        return self.xp.add(a, term, out=a if in_place else term)
+        scratch = self.xp.empty_like(a)
+        return _addc(self.xp, self.xp.divide, a, b, c, value, a if in_place else scratch, scratch)
 
     def lerp(self, a: Array, b: Array, weight: float, in_place: bool) -> Array:
         """torch's two-sided lerp."""
-        step = self.xp.subtract(b, a)
-        if abs(weight) < 0.5:
-            step *= weight
-            return self.xp.add(a, step, out=a if in_place else step)
-        step *= 1.0 - weight
-        return self.xp.subtract(b, step, out=a if in_place else step)
+        scratch = self.xp.empty_like(a)
+        return _lerp(self.xp, a, b, weight, a if in_place else scratch, scratch)
 
     def adam(
         self,
@@ -273,25 +267,48 @@ class ArrayKernels:
         max_exp_avg_sq: Array | None,
         hyper: AdamStep,
     ) -> Array:
-        """One Adam step (see Kernels.adam): the kernels above, on blocks of about ADAM_BLOCK
-        elements (whole rows) that stay in the CPU's cache through the whole formula, instead
-        of a pass over memory per operator. One block on a GPU."""
+        """One Adam step (see Kernels.adam): the updates above, on blocks of about ADAM_BLOCK
+        elements (whole rows) that stay in the CPU's cache through the whole formula, with two
+        scratch buffers for every block's temporaries. One block on a GPU."""
+        xp = self.xp
         beta1, beta2, step_size, bias_sqrt, eps = hyper
-        new_p = self.xp.empty_like(p)
+        new_p = xp.empty_like(p)
         nrow, ncol = p.shape
-        rows = max(1, ADAM_BLOCK // max(ncol, 1)) if self.xp.__name__ == "numpy" else nrow
+        rows = max(1, ADAM_BLOCK // max(ncol, 1)) if xp.__name__ == "numpy" else nrow
+        scratch = xp.empty((2, min(rows, nrow), ncol))
         for start in range(0, nrow, rows):
             block = slice(start, start + rows)
             g, m, v = grad[block], exp_avg[block], exp_avg_sq[block]
-            self.lerp(m, g, 1.0 - beta1, True)
-            self.addcmul(self.binary_("mul", v, beta2), g, g, 1.0 - beta2, True)
+            one, two = scratch[:, : g.shape[0]]
+            _lerp(xp, m, g, 1.0 - beta1, m, one)
+            _addc(xp, xp.multiply, xp.multiply(v, beta2, out=v), g, g, 1.0 - beta2, v, one)
             if max_exp_avg_sq is not None:
-                v = self.binary_("maximum", max_exp_avg_sq[block], v)
-            denom = self.xp.sqrt(v)
+                v = xp.maximum(max_exp_avg_sq[block], v, out=max_exp_avg_sq[block])
+            denom = xp.sqrt(v, out=one)
             denom /= bias_sqrt
             denom += eps
-            new_p[block] = self.addcdiv(p[block], m, denom, -step_size, False)
+            _addc(xp, xp.divide, p[block], m, denom, -step_size, new_p[block], two)
         return new_p
+
+
+# The fused updates, written into `out` (a, or a new array) with `scratch` (out, or another
+# array of a's shape) for the one temporary.
+def _addc(
+    xp: Any, by: Any, a: Array, b: Array, c: Array, value: float, out: Array, scratch: Array
+) -> Array:
+    """a + value * b (times or divided by) c: addcmul with by=xp.multiply, addcdiv with divide."""
+    term = xp.multiply(b, value, out=scratch)
+    by(term, c, out=term)
+    return xp.add(a, term, out=out)
+
+
+def _lerp(xp: Any, a: Array, b: Array, weight: float, out: Array, scratch: Array) -> Array:
+    step = xp.subtract(b, a, out=scratch)
+    if abs(weight) < 0.5:
+        step *= weight
+        return xp.add(a, step, out=out)
+    step *= 1.0 - weight
+    return xp.subtract(b, step, out=out)
 
 
 class _IgnoreErrorsContext(threading.local):
