@@ -24,7 +24,7 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -49,17 +49,22 @@ def old_lerp(start: List2D, end: List2D, weight: float) -> List2D:
     return end - (end - start) * (1.0 - weight)
 
 
-def old_adam_step(params: list[Any], states: list[dict[str, Any]], lr: float = 1e-3) -> None:
-    """The Adam update as it was: torch's formula, one new matrix per operator."""
-    beta1, beta2, eps = 0.9, 0.999, 1e-8
+def adam_states(params: list[Any], states: list[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
+    """(parameter, gradient, state, step) for each parameter: its state started, its step
+    counted."""
     for p, state in zip(params, states):
-        g = p._grad
         if not state:
             state["step"] = 0.0
             state["exp_avg"] = p.data.new_full(*p.shape, 0.0)
-            state["exp_avg_sq"] = state["exp_avg"].copy()
+            state["exp_avg_sq"] = p.data.new_full(*p.shape, 0.0)
         state["step"] += 1
-        step = state["step"]
+        yield p, p._grad, state, state["step"]
+
+
+def old_adam_step(params: list[Any], states: list[dict[str, Any]], lr: float = 1e-3) -> None:
+    """The Adam update as it was: torch's formula, one new matrix per operator."""
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    for p, g, state, step in adam_states(params, states):
         state["exp_avg"] = old_lerp(state["exp_avg"], g, 1 - beta1)
         state["exp_avg_sq"] = state["exp_avg_sq"] * beta2 + (1 - beta2) * g * g
         step_size = lr / (1 - beta1**step)
@@ -71,14 +76,7 @@ def chain_adam_step(params: list[Any], states: list[dict[str, Any]], lr: float =
     """The Adam update before the fused `adam` kernel: a chain of fused in-place List2D methods,
     each a pass over the whole parameter (the same floats as the kernel, bit for bit)."""
     beta1, beta2, eps = 0.9, 0.999, 1e-8
-    for p, state in zip(params, states):
-        g = p._grad
-        if not state:
-            state["step"] = 0.0
-            state["exp_avg"] = p.data.new_full(*p.shape, 0.0)
-            state["exp_avg_sq"] = p.data.new_full(*p.shape, 0.0)
-        state["step"] += 1
-        step = state["step"]
+    for p, g, state, step in adam_states(params, states):
         state["exp_avg"].lerp_(g, 1 - beta1)
         state["exp_avg_sq"].mul_(beta2).addcmul_(g, g, 1 - beta2)
         denom = state["exp_avg_sq"].sqrt().div_((1 - beta2**step) ** 0.5).add_(eps)

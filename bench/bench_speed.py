@@ -1,6 +1,6 @@
 """Match's speed side by side with torch, raw numpy and the textbook triple loop, in one run.
 
-Run: python bench/bench_speed.py [--quick] [--only numpy,chain,pure,import]   (full: ~3 min)
+Run: python bench/bench_speed.py [--quick] [--only numpy,chain,pure,import]   (full: ~5 min)
 
 Sections, each printing medians of interleaved runs (every repeat times each contender in turn,
 so that load on the machine hits them alike) and the ratio to the reference:
@@ -129,9 +129,9 @@ def numpy_section(quick: bool) -> None:
     """MLP 784-256-10, CE, Adam: Match (numpy) vs torch CPU vs raw numpy, per batch size.
 
     Each contender runs alone in a fresh process, as a user's script does: in one shared
-    process, one library's temporaries change when the C allocator hands memory back to the
-    system, and so how many page faults the next one takes (measured: torch's step at batch
-    16 took 750 faults a step between Match's and numpy's, 47 alone). The processes run in
+    process, what the other libraries allocated and freed changes how many page faults each
+    takes (measured: torch's step at batch 16 took 750 a step between Match's and numpy's
+    steps, 47 when only it ran). The processes run in
     rounds, every contender once per round, so that load on the machine hits them alike."""
     try:
         import numpy as np

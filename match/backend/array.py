@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 Array = Any
 
 # Elements per block of the fused Adam step on numpy: its arrays (parameter, gradient, two
-# moments, two temporaries) then fit a 2 MB L2 cache. Measured on a 256x784 parameter: 4096
-# elements 1.1x, 16384 1.35x, 65536 1.2x the speed of whole-array passes.
+# moments, two temporaries) then fit a 2 MB L2 cache. Measured on a 784-256-10 MLP's Adam step:
+# blocks of 4096 elements 1.03x, 16384 1.36x, 32768 1.37x the speed of one block (the whole
+# array), and without the two scratch buffers, the whole array paid 750 page faults a step.
 ADAM_BLOCK = 16384
 
 
