@@ -39,6 +39,7 @@ from typing import Any, NamedTuple, Protocol, TypeAlias
 
 Raw: TypeAlias = Any  # a backend's raw values: list of rows, or a 2D array
 Rows: TypeAlias = list[list[float]]
+Shape: TypeAlias = tuple[int, int]
 
 
 class AdamStep(NamedTuple):
@@ -50,8 +51,6 @@ class AdamStep(NamedTuple):
     bias_correction2_sqrt: float  # sqrt(1 - beta2^t)
     eps: float
 
-
-Shape: TypeAlias = tuple[int, int]
 
 BACKENDS = ("python", "numpy", "cupy")
 

@@ -16,10 +16,7 @@ import functools
 import math
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from . import AdamStep
+from typing import Any
 
 Array = Any
 
@@ -159,7 +156,7 @@ class ArrayKernels:
         return out.astype(self.float64) if name in _COMPARISONS else out
 
     def where(self, cond: Array, a: Array, b: Array) -> Array:
-        """a where cond is non-zero, else b."""
+        """a where cond is non-zero, else b (broadcast)."""
         if _is_positive_zero(self.xp, b):
             return _keep(self.xp, cond != 0.0, a)
         if _is_positive_zero(self.xp, a):
@@ -266,7 +263,7 @@ class ArrayKernels:
         exp_avg: Array,
         exp_avg_sq: Array,
         max_exp_avg_sq: Array | None,
-        hyper: AdamStep,
+        hyper: tuple[float, float, float, float, float],  # a match.backend.AdamStep
     ) -> Array:
         """One Adam step (see Kernels.adam): the updates above, on blocks of about ADAM_BLOCK
         elements (whole rows) that stay in the CPU's cache through the whole formula, with two

@@ -17,10 +17,7 @@ import operator
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
-from typing import TYPE_CHECKING, TypeAlias
-
-if TYPE_CHECKING:
-    from . import AdamStep
+from typing import TypeAlias
 
 Rows: TypeAlias = list[list[float]]
 Shape: TypeAlias = tuple[int, int]
@@ -405,7 +402,7 @@ class PythonKernels:
         exp_avg: Rows,
         exp_avg_sq: Rows,
         max_exp_avg_sq: Rows | None,
-        hyper: AdamStep,
+        hyper: tuple[float, float, float, float, float],  # a match.backend.AdamStep
     ) -> Rows:
         """One Adam step (see Kernels.adam), a row at a time: each row goes through the whole
         formula while it is in the cache, and the denominator is built inline: 1.4-1.5x the
