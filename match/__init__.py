@@ -10,7 +10,7 @@ the backend; nothing above List2D can tell which one runs.
 from typing import Any
 
 from . import accel, data, nn, optim
-from .autograd import enable_grad, is_grad_enabled, no_grad, trace
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, trace
 from .creation import (
     arange,
     eye,

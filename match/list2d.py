@@ -303,14 +303,21 @@ class List2D:
         return first.__new(first.kernels.cat([p.vals for p in parts], dim))
 
     @staticmethod
-    def where(cond: List2D, a: List2D, b: List2D) -> List2D:
-        """a where cond is non-zero, else b; all three broadcast to one shape."""
-        for m in (cond, a, b):
-            if not isinstance(m, List2D):
-                raise TypeError(f"where: expected List2Ds, got {type(m).__name__}")
-            cond.__check_backend(m, "where")
-        broadcast_shape(broadcast_shape(cond.shape, a.shape, "where"), b.shape, "where")
-        return cond.__new(cond.kernels.where(cond.vals, a.vals, b.vals))
+    def where(cond: List2D, a: List2D | Number, b: List2D | Number) -> List2D:
+        """a where cond is non-zero, else b, as torch.where; all three broadcast to one shape,
+        and a or b may be a number (a gradient's mask: `where(x <= 0.0, 0.0, g)`)."""
+        if not isinstance(cond, List2D):
+            raise TypeError(f"where: condition must be a List2D, got {type(cond).__name__}")
+        shape = cond.shape
+        for m in (a, b):
+            if isinstance(m, List2D):
+                cond.__check_backend(m, "where")
+                shape = broadcast_shape(shape, m.shape, "where")
+            elif not _is_number(m):
+                raise TypeError(f"where: expected a List2D or a number, got {type(m).__name__}")
+        raw_a = a.vals if isinstance(a, List2D) else float(a)
+        raw_b = b.vals if isinstance(b, List2D) else float(b)
+        return cond.__new(cond.kernels.where(cond.vals, raw_a, raw_b))
 
     # -- internals --------------------------------------------------------------------------
     def __new(self, raw: Any) -> List2D:

@@ -23,7 +23,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from .autograd import Node, is_grad_enabled
+from .autograd import Backward, Node
+from .grad_mode import is_grad_enabled
 from .list2d import (
     INF,
     List2D,
@@ -38,6 +39,29 @@ from .list2d import (
 )
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)  # erf's derivative at 0
+
+
+def _result(
+    op: str,
+    value: List2D,
+    inputs: tuple[Matrix, ...],
+    backward: Backward,
+    saved: tuple[List2D, ...] = (),
+) -> Matrix:
+    """The Matrix an operation returns: every op makes its result here.
+
+    It joins the graph (remembers inputs and closure) only while recording and when an input
+    tracks gradients; otherwise it keeps no references at all. `saved` lists the values the
+    closure reads, so that backward can refuse one changed in place since.
+    """
+    out = Matrix(value, requires_grad=False)
+    out.op = op
+    if is_grad_enabled():
+        for m in inputs:
+            if m.requires_grad:
+                out._record(inputs, backward, saved)
+                break
+    return out
 
 
 class Matrix(Node):
@@ -60,7 +84,11 @@ class Matrix(Node):
         """A leaf holding a List2D (shared, not copied) or a copy of nested lists."""
         if not isinstance(data, List2D):
             data = List2D.from_2d_list(data, "Matrix")
-        super().__init__(data, bool(requires_grad), name)
+        if requires_grad is not True and requires_grad is not False:
+            raise TypeError(
+                f"Matrix: requires_grad must be a bool, got {type(requires_grad).__name__}"
+            )
+        super().__init__(data, requires_grad, name)
 
     # -- properties and conversion ----------------------------------------------------------
     @property
@@ -259,15 +287,13 @@ class Matrix(Node):
         a, b = self.data, rhs.data
         out = a**b
 
-        zero = a.new_full(1, 1, 0.0)
-
         def backward(g: List2D) -> None:
             # d(a^b)/da = b a^(b-1), 0 where b is 0; d(a^b)/db = a^b log(a), 0 where a is 0
             # and b >= 0 (torch's masks)
             if self.requires_grad:
-                self._accumulate(List2D.where(b, g * (b * a ** (b - 1.0)), zero))
+                self._accumulate(List2D.where(b, g * (b * a ** (b - 1.0)), 0.0))
             if rhs.requires_grad:
-                rhs._accumulate(g * List2D.where((a == 0.0) * (b >= 0.0), zero, out * a.log()))
+                rhs._accumulate(g * List2D.where((a == 0.0) * (b >= 0.0), 0.0, out * a.log()))
 
         return _result("pow", out, (self, rhs), backward, saved=(a, b, out))
 
@@ -294,28 +320,6 @@ class Matrix(Node):
                 rhs._accumulate(a.t_matmul(g))
 
         return _result("matmul", a @ b, (self, rhs), backward, saved=(a, b))
-
-    def linear(self, weight: Matrix, bias: Matrix | None = None) -> Matrix:
-        """self @ weight.T + bias, as torch.nn.functional.linear (weight is out x in).
-
-        Hand-written for speed: one node instead of three, and neither pass builds weight.T.
-        """
-        if not isinstance(weight, Matrix) or not isinstance(bias, (Matrix, type(None))):
-            raise TypeError("linear: weight and bias must be Matrices")
-        x, w = self.data, weight.data
-        out = x.matmul_t(w) if bias is None else x.matmul_t(w) + bias.data
-        inputs = (self, weight) if bias is None else (self, weight, bias)
-
-        def backward(g: List2D) -> None:
-            # y = x W^T + b:  dy/dx = G @ W,  dy/dW = G^T @ x,  dy/db = G (summed over rows)
-            if self.requires_grad:
-                self._accumulate(g @ w)
-            if weight.requires_grad:
-                weight._accumulate(g.t_matmul(x))
-            if bias is not None:
-                bias._accumulate(g)
-
-        return _result("linear", out, inputs, backward, saved=(x, w))
 
     @property
     def T(self) -> Matrix:
@@ -405,7 +409,7 @@ class Matrix(Node):
         def backward(g: List2D) -> None:
             # d relu(x)/dx = 0 where x <= 0, else 1 (so nan passes g on, as torch); `where`, not
             # a product with a 0/1 mask, so that an infinite g gives 0 there, not inf * 0 = nan
-            self._accumulate(List2D.where(x <= 0.0, x.new_full(1, 1, 0.0), g))
+            self._accumulate(List2D.where(x <= 0.0, 0.0, g))
 
         return _result("relu", x.relu(), (self,), backward, saved=(x,))
 
@@ -601,6 +605,17 @@ class Matrix(Node):
         """Position of the smallest element (flat when dim is None); `tolist()` gives ints."""
         return positions(self.data.argmin(dim))
 
+    def linear(self, weight: Matrix, bias: Matrix | None = None) -> Matrix:
+        """self @ weight.T + bias, as torch.nn.functional.linear (weight is out x in)."""
+        if not isinstance(weight, Matrix) or not isinstance(bias, (Matrix, type(None))):
+            raise TypeError("linear: weight and bias must be Matrices")
+        if weight.ncol != self.ncol:
+            raise ValueError(
+                f"linear: cannot multiply {self.shape} by weight.T, weight {weight.shape}"
+            )
+        out = self @ weight.T
+        return out if bias is None else out + bias
+
     def clone(self) -> Matrix:
         """A copy that stays in the graph (x * 1 copies every value, -0.0 and nan included)."""
         return self * 1.0
@@ -689,9 +704,6 @@ class Matrix(Node):
         return self.__compare(rhs, "ne")
 
     __hash__ = object.__hash__  # elementwise == must not make Matrix unhashable
-
-
-_result = Matrix._result  # every op makes its result node through this one door
 
 
 def positions(value: List2D) -> Matrix:
@@ -791,11 +803,10 @@ def where(condition: Matrix | List2D, input: Matrix | Number, other: Matrix | Nu
     def backward(g: List2D) -> None:
         # d/d(input) = 1 where the condition holds, d/d(other) = 1 elsewhere (selected with
         # `where`: a product with a 0/1 mask would turn an infinite g into nan)
-        zero = g.new_full(1, 1, 0.0)
         if a.requires_grad:
-            a._accumulate(List2D.where(condition, g, zero))
+            a._accumulate(List2D.where(condition, g, 0.0))
         if b.requires_grad:
-            b._accumulate(List2D.where(condition, zero, g))
+            b._accumulate(List2D.where(condition, 0.0, g))
 
     return _result("where", value, (a, b), backward)
 
@@ -810,11 +821,11 @@ def _pick(op: str, a: Matrix, b: Matrix | Number) -> Matrix:
 
     def backward(g: List2D) -> None:
         # d/da = 1 unless b wins, 1/2 on ties (and the mirror for b), as torch
-        zero, shared = g.new_full(1, 1, 0.0), g * share
+        shared = g * share
         if a.requires_grad:
-            a._accumulate(List2D.where(b_wins, zero, shared))
+            a._accumulate(List2D.where(b_wins, 0.0, shared))
         if b.requires_grad:
-            b._accumulate(List2D.where(a_wins, zero, shared))
+            b._accumulate(List2D.where(a_wins, 0.0, shared))
 
     return _result(op, value, (a, b), backward)
 

@@ -15,6 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "match"
 LAYERS = [
     {"backend"},
     {"list2d"},
+    {"grad_mode"},
     {"autograd"},
     {"matrix"},
     {"creation"},

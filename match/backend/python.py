@@ -271,11 +271,12 @@ class PythonKernels:
         except (ArithmeticError, ValueError):
             return _broadcast_map(safe, a, b)
 
-    def where(self, cond: Rows, a: Rows, b: Rows) -> Rows:
-        """a where cond is non-zero, else b (broadcast)."""
-        nrow, ncol = max(len(cond), len(a), len(b)), max(len(cond[0]), len(a[0]), len(b[0]))
+    def where(self, cond: Rows, a: Rows | float, b: Rows | float) -> Rows:
+        """a where cond is non-zero, else b (broadcast; a or b may be a float)."""
+        nrow = max(len(m) for m in (cond, a, b) if isinstance(m, list))
+        ncol = max(len(m[0]) for m in (cond, a, b) if isinstance(m, list))
         cond, a, b = (
-            m if (len(m), len(m[0])) == (nrow, ncol) else self.broadcast_to(m, nrow, ncol)
+            self.broadcast_to(m if isinstance(m, list) else [[m]], nrow, ncol)
             for m in (cond, a, b)
         )
         return [[x if c else y for c, x, y in zip(*rows)] for rows in zip(cond, a, b)]

@@ -74,7 +74,7 @@ def mask_bias(
     if not _is_boolean(values):
         return values
     blocked = values if true_blocks else 1.0 - values
-    return List2D.where(blocked, values.new_full(1, 1, NEG_INF), values.new_full(1, 1, 0.0))
+    return List2D.where(blocked, NEG_INF, 0.0)
 
 
 def causal_bias(nrow: int, ncol: int, like: Matrix) -> List2D:
@@ -82,7 +82,7 @@ def causal_bias(nrow: int, ncol: int, like: Matrix) -> List2D:
     0..i), from one broadcast comparison of a column of row numbers with a row of columns."""
     rows = like.data.new_rows([[float(i)] for i in range(nrow)])
     cols = like.data.new_rows([[float(j) for j in range(ncol)]])
-    return List2D.where(cols > rows, rows.new_full(1, 1, NEG_INF), rows.new_full(1, 1, 0.0))
+    return List2D.where(cols > rows, NEG_INF, 0.0)
 
 
 def _add(bias: List2D | None, more: List2D) -> List2D:
@@ -108,7 +108,7 @@ def _attend(
         bias = bias.broadcast_to(*scores.shape)
         dead = (bias == NEG_INF).sum(1) == float(scores.ncol)
         if dead.max().item() == 1.0:  # keep the softmax finite there, then zero the row
-            bias = List2D.where(dead, bias.new_full(1, 1, 0.0), bias)
+            bias = List2D.where(dead, 0.0, bias)
         else:
             dead = None
         scores = scores + Matrix(bias, requires_grad=False)

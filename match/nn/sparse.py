@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ..autograd import no_grad
+from ..grad_mode import no_grad
 from ..creation import zeros
 from ..list2d import List2D
 from ..matrix import Matrix
@@ -118,7 +118,7 @@ class Embedding(Module):
         used = set(indices)
         looked_up = data.new_rows([[1.0 if i in used else 0.0] for i in range(data.shape[0])])
         too_long = (norms > self.max_norm) * looked_up
-        scale = List2D.where(too_long, self.max_norm / (norms + 1e-7), too_long.new_full(1, 1, 1.0))
+        scale = List2D.where(too_long, self.max_norm / (norms + 1e-7), 1.0)
         with no_grad():
             data.copy_(data * scale)
 

@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..autograd import enable_grad
+from ..grad_mode import enable_grad
 from ..list2d import List2D
 from ..matrix import Matrix
 

@@ -14,7 +14,8 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..autograd import enable_grad, graph_nodes, no_grad
+from ..autograd import graph_nodes
+from ..grad_mode import enable_grad, no_grad
 from ..list2d import List2D, rng
 from ..matrix import Matrix, _result
 

@@ -15,7 +15,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from ..autograd import graph_nodes, no_grad
+from ..autograd import graph_nodes
+from ..grad_mode import no_grad
 from ..list2d import List2D
 from ..matrix import Matrix
 

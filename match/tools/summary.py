@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from ..autograd import no_grad
+from ..grad_mode import no_grad
 from ..list2d import List2D
 from ..matrix import Matrix
 
