@@ -10,7 +10,6 @@ the backend; nothing above List2D can tell which one runs.
 from typing import Any
 
 from . import accel, data, nn, optim
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, trace
 from .creation import (
     arange,
     eye,
@@ -25,6 +24,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, trace
 from .list2d import List2D, manual_seed
 from .matrix import Matrix, cat, maximum, minimum, stack, tril, triu, where
 from .tools.function import Function, checkpoint, grad, value_and_grad

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ..grad_mode import no_grad
 from ..creation import zeros
+from ..grad_mode import no_grad
 from ..list2d import List2D
 from ..matrix import Matrix
 from . import init
