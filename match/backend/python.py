@@ -276,8 +276,7 @@ class PythonKernels:
         nrow = max(len(m) for m in (cond, a, b) if isinstance(m, list))
         ncol = max(len(m[0]) for m in (cond, a, b) if isinstance(m, list))
         cond, a, b = (
-            self.broadcast_to(m if isinstance(m, list) else [[m]], nrow, ncol)
-            for m in (cond, a, b)
+            self.broadcast_to(m if isinstance(m, list) else [[m]], nrow, ncol) for m in (cond, a, b)
         )
         return [[x if c else y for c, x, y in zip(*rows)] for rows in zip(cond, a, b)]
 
