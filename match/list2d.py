@@ -739,6 +739,11 @@ class List2D:
         """self += weight * (end - self), written in place, with torch.lerp's rounding."""
         return self.__fused("lerp", "lerp_", (end,), weight, "weight")
 
+    @property
+    def has_fused_adam(self) -> bool:
+        """Whether this List2D's backend has the fused Adam kernel (numpy and cupy do)."""
+        return self.kernels.adam is not None
+
     def adam_step(
         self,
         grad: List2D,
@@ -747,9 +752,9 @@ class List2D:
         max_exp_avg_sq: List2D | None,
         hyper: AdamStep,
     ) -> List2D:
-        """The value of this parameter after one step of torch's Adam (a new List2D); the
-        moment buffers, which the optimizer owns, are written in place. The formula is in
-        `match.backend.Kernels.adam`: one fused kernel, for speed."""
+        """The value of this parameter after one Adam step (a new List2D), in one fused kernel;
+        the moment buffers, which the optimizer owns, are written in place. The plain version,
+        which this equals bit for bit, is `match.optim.Adam._update`."""
         buffers = [exp_avg, exp_avg_sq] + ([] if max_exp_avg_sq is None else [max_exp_avg_sq])
         raws = self.__same_shape("Adam", grad, *buffers)
         for number, what in zip(hyper, AdamStep._fields):

@@ -89,18 +89,15 @@ def test_a_parameter_without_gradient_gets_no_decay_or_momentum() -> None:
     assert b.tolist() == [[1.0, 1.0]] and b not in opt.state
 
 
-def test_buffers_are_updated_in_place_and_parameters_get_fresh_storage() -> None:
+def test_parameters_get_fresh_storage() -> None:
     w = match.mat([[1.0, 2.0], [3.0, 4.0]])
     opt = optim.Adam([w], lr=0.1, amsgrad=True)
     (w * w).sum().backward()
     opt.step()
-    buffers = {k: (v, v.vals) for k, v in opt.state[w].items() if isinstance(v, List2D)}
     seen = w.T.tolist()
     view = w.data.T  # on numpy, a view of w's storage
     (w * w).sum().backward()
     opt.step()
-    for key, (buffer, raw) in buffers.items():
-        assert opt.state[w][key] is buffer and buffer.vals is raw, key
     assert view.tolist() == seen  # the step replaced w's storage, never wrote into it
 
 

@@ -190,23 +190,13 @@ class Kernels(Protocol):
         """torch.lerp: a + weight * (b - a) when |weight| < 0.5, else
         b - (b - a) * (1 - weight), so that weight 1 gives b exactly."""
 
-    def adam(
-        self,
-        p: Raw,
-        grad: Raw,
-        exp_avg: Raw,
-        exp_avg_sq: Raw,
-        max_exp_avg_sq: Raw | None,
-        hyper: AdamStep,
-    ) -> Raw:
-        """One step of torch's Adam on one parameter, all of a's shape; returns the new p.
-
-        Writes the optimizer's buffers in place, in torch's order and rounding:
-        exp_avg = lerp(exp_avg, grad, 1 - beta1), exp_avg_sq = beta2 exp_avg_sq + (1 - beta2)
-        grad^2 (`mul` then `addcmul`), and under amsgrad (max_exp_avg_sq given) its running
-        maximum. Then p + (-step_size) * exp_avg / (sqrt(v) / bias_correction2_sqrt + eps),
-        v being max_exp_avg_sq if given, else exp_avg_sq. A fused kernel for speed: the same
-        steps as the kernels above, taken a cache-sized block at a time."""
+    adam: Any
+    """None, or a fused Adam step (a speed gain where a kernel call costs much more than its
+    arithmetic, as on numpy): adam(p, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, hyper) returns
+    the new p and writes the buffers in place, giving bit for bit what `match.optim.Adam`'s
+    plain formula gives: m = beta1 m + (1 - beta1) grad, v = beta2 v + (1 - beta2) grad grad,
+    v's running maximum under amsgrad (max_exp_avg_sq given, then standing for v), and
+    p - step_size m / (sqrt(v) / bias_correction2_sqrt + eps), with hyper an `AdamStep`."""
 
 
 # ---------------------------------------------------------------------------------------------

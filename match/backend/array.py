@@ -279,7 +279,7 @@ class ArrayKernels:
             block = slice(start, start + rows)
             g, m, v = grad[block], exp_avg[block], exp_avg_sq[block]
             one, two = scratch[:, : g.shape[0]]
-            _lerp(xp, m, g, 1.0 - beta1, m, one)
+            xp.add(xp.multiply(m, beta1, out=m), xp.multiply(g, 1.0 - beta1, out=one), out=m)
             _addc(xp, xp.multiply, xp.multiply(v, beta2, out=v), g, g, 1.0 - beta2, v, one)
             if max_exp_avg_sq is not None:
                 v = xp.maximum(max_exp_avg_sq[block], v, out=max_exp_avg_sq[block])

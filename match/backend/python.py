@@ -395,42 +395,7 @@ class PythonKernels:
         out = [_lerp_row(ra, rb, weight) for ra, rb in zip(a, b)]
         return _into(a, out) if in_place else out
 
-    def adam(
-        self,
-        p: Rows,
-        grad: Rows,
-        exp_avg: Rows,
-        exp_avg_sq: Rows,
-        max_exp_avg_sq: Rows | None,
-        hyper: tuple[float, float, float, float, float],  # a match.backend.AdamStep
-    ) -> Rows:
-        """One Adam step (see Kernels.adam), a row at a time: each row goes through the whole
-        formula while it is in the cache, and the denominator is built inline: 1.4-1.5x the
-        speed of the chain of kernels (bench/bench_optim.py, a 64-32-10 MLP)."""
-        beta1, beta2, step_size, bias_sqrt, eps = hyper
-        sqrt, value = math.sqrt, -step_size
-        fresh_m, fresh_v, fresh_max, new_p = [], [], [], []
-        for i, (rp, rg, rm, rv) in enumerate(zip(p, grad, exp_avg, exp_avg_sq)):
-            rm = _lerp_row(rm, rg, 1.0 - beta1)
-            rv = [x * beta2 + (1.0 - beta2) * g * g for x, g in zip(rv, rg)]
-            fresh_m.append(rm)
-            fresh_v.append(rv)
-            if max_exp_avg_sq is not None:
-                rv = list(map(_maximum, max_exp_avg_sq[i], rv))
-                fresh_max.append(rv)
-            try:
-                row = [x + value * m / (sqrt(v) / bias_sqrt + eps) for x, m, v in zip(rp, rm, rv)]
-            except (ArithmeticError, ValueError):  # a zero denominator (eps = 0), or v < 0
-                row = [
-                    x + _safe_div(value * m, _safe_sqrt(v) / bias_sqrt + eps)
-                    for x, m, v in zip(rp, rm, rv)
-                ]
-            new_p.append(row)
-        _into(exp_avg, fresh_m)
-        _into(exp_avg_sq, fresh_v)
-        if max_exp_avg_sq is not None:
-            _into(max_exp_avg_sq, fresh_max)
-        return new_p
+    adam = None  # no fused Adam step: the optimizer runs its plain formula (match.optim.adam)
 
 
 def _broadcast_map(fn: Scalar2, a: Rows | float, b: Rows | float) -> Rows:
