@@ -18,7 +18,7 @@ import pytest
 import match
 from match import List2D, optim
 from tests.parity import assert_close, random_rows
-from tests.test_optim import assert_same_parameters, models, train
+from tests.test_optim_state import assert_same_parameters, models, train
 
 torch = pytest.importorskip("torch")
 STEPS = 50

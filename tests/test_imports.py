@@ -28,7 +28,7 @@ def layer_of(module: str) -> int:
     for level, names in enumerate(LAYERS):
         if top in names:
             return level
-    raise AssertionError(f"match.{module} is in no layer of tests/test_layers.py: add it")
+    raise AssertionError(f"match.{module} is in no layer of tests/test_imports.py: add it")
 
 
 def imports_of(path: Path) -> list[str]:
