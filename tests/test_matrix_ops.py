@@ -1,5 +1,10 @@
-"""Regression tests for the semantics items of issue 10, each against torch float64 and on both
-backends in the same test (switching with `match.accel.using`)."""
+"""Matrix ops beyond test.py's parity table, against torch float64, values and gradients.
+
+First the ops at their edges (zero exponents, ties, nan, min above max, negative steps, dim
+arguments, a gradient from another backend), each run on both backends in the same test
+(switching with `match.accel.using`); then the torch-style methods and functions (size, view,
+masked_fill, where, gather, keepdim, stack, multinomial, 1x1 numbers) on the active backend.
+Special values swept through every op are in tests/test_special_values.py."""
 
 from __future__ import annotations
 
@@ -9,15 +14,16 @@ from collections.abc import Iterator
 import pytest
 
 import match
-from tests.parity import assert_close
+from match import Matrix
+from tests.parity import assert_close, check_against_torch, random_rows, tensor
 
 torch = pytest.importorskip("torch")
-pytest.importorskip("numpy")
 NAN, INF = math.nan, math.inf
 
 
 @pytest.fixture(params=["python", "numpy"])
 def backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    pytest.importorskip("numpy")  # both backends are compared, so each test needs numpy
     with match.accel.using(request.param):
         yield request.param
 
@@ -157,3 +163,177 @@ def test_gradient_from_another_backend_is_refused_at_the_door(backend: str) -> N
     with pytest.raises(RuntimeError, match="^grad: the gradient is on"):
         x.grad = foreign.data
     assert x.grad is None
+
+
+# -- torch-style methods and functions, on the active backend ------------------------------
+
+X = random_rows(3, 4, seed=7)
+
+
+def test_size_numel_dim() -> None:
+    m = match.mat(X)
+    assert m.numel() == 12 and m.size() == (3, 4) and m.size(1) == 4 and m.size(-2) == 3
+    assert m.dim() == 2
+    with pytest.raises(ValueError, match="size: dim"):
+        m.size(2)
+
+
+def test_view_flatten_clone_keep_gradients() -> None:
+    check_against_torch(lambda m: m.view(2, 6) * 2, lambda t: t.view(2, 6) * 2, X)
+    check_against_torch(lambda m: m.view((6, 2)), lambda t: t.view((6, 2)), X)
+    check_against_torch(lambda m: m.flatten(), lambda t: t.flatten().reshape(1, -1), X)
+    check_against_torch(lambda m: m.clone().exp(), lambda t: t.clone().exp(), X)
+    neg_zero = match.mat([[-0.0, math.nan]]).clone().tolist()
+    assert math.copysign(1.0, neg_zero[0][0]) == -1.0 and math.isnan(neg_zero[0][1])
+
+
+def test_masked_fill_where_tril_triu() -> None:
+    mask_rows = [[1.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0], [1.0, 1.0, 1.0, 0.0]]
+    mask_t = torch.tensor(mask_rows, dtype=torch.float64).bool()
+    check_against_torch(
+        lambda m: m.masked_fill(match.mat(mask_rows, requires_grad=False), -math.inf).exp(),
+        lambda t: t.masked_fill(mask_t, -math.inf).exp(),
+        X,
+    )
+    check_against_torch(
+        lambda m: m.masked_fill(m > 0.5, 0.0), lambda t: t.masked_fill(t > 0.5, 0.0), X
+    )
+    check_against_torch(
+        lambda a, b: match.where(a > b, a, b), lambda a, b: torch.where(a > b, a, b), X, X[::-1]
+    )
+    check_against_torch(
+        lambda a, b: a.where(a < 0, b * 2), lambda a, b: a.where(a < 0, b * 2), X, X[::-1]
+    )
+    for k in (-1, 0, 1, 2):
+        check_against_torch(lambda m, k=k: m.tril(k), lambda t, k=k: t.tril(k), X)
+        check_against_torch(lambda m, k=k: match.triu(m, k), lambda t, k=k: t.triu(k), X)
+    causal = match.full(3, 3, -math.inf).triu(1)  # the causal mask of attention
+    assert causal.tolist() == torch.full((3, 3), -math.inf).triu(1).tolist()
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_gather(dim: int) -> None:
+    index = [[0, 3, 1], [2, 2, 0]] if dim != 0 else [[2, 0, 1, 1], [0, 0, 2, 1]]
+    check_against_torch(
+        lambda m: m.gather(dim, index),
+        lambda t: t.gather(dim, torch.tensor(index)),
+        X,
+    )
+
+
+def test_gather_errors_and_infinities() -> None:
+    m = match.mat(X)
+    with pytest.raises(IndexError, match="gather: index"):
+        m.gather(1, [[4]])
+    with pytest.raises(TypeError, match="gather: index must hold whole numbers"):
+        m.gather(1, [[0.5]])
+    with pytest.raises(ValueError, match="gather: dim"):
+        m.gather(2, [[0]])
+    logp = match.mat([[-math.inf, -0.5, -math.inf]])
+    assert logp.gather(1, [[1]]).tolist() == [[-0.5]]  # an inf elsewhere does not become nan
+
+
+def test_reductions_accept_keepdim() -> None:
+    for name in ("sum", "mean", "max", "min"):
+        check_against_torch(
+            lambda m, n=name: getattr(m, n)(dim=1, keepdim=True),
+            lambda t, n=name: (
+                torch.amax(t, 1, keepdim=True)
+                if n == "max"
+                else torch.amin(t, 1, keepdim=True)
+                if n == "min"
+                else getattr(t, n)(dim=1, keepdim=True)
+            ),
+            X,
+        )
+    check_against_torch(
+        lambda m: m.var(dim=0, keepdim=True), lambda t: t.var(dim=0, keepdim=True), X
+    )
+
+
+def test_positions_give_ints() -> None:
+    m = match.mat(X)
+    assert m.argmax(1).tolist() == tensor(X).argmax(1, keepdim=True).tolist()
+    assert all(type(i) is int for row in m.argmax(1).tolist() for i in row)
+    assert type(m.argmax().item()) is int and m.argmax().item() == tensor(X).argmax().item()
+    assert m.argmin(0).tolist() == tensor(X).argmin(0, keepdim=True).tolist()
+    assert match.arange(5).tolist() == [torch.arange(5).tolist()]
+    assert match.arange(2, 11, 3).tolist() == [torch.arange(2, 11, 3).tolist()]
+    assert match.arange(0, 1, 0.25).tolist() == [torch.arange(0, 1, 0.25).tolist()]
+    assert match.arange(3).float().tolist() == [[0.0, 1.0, 2.0]]
+    assert m.float() is m and m.double() is m
+    with pytest.raises(ValueError, match="arange: .*empty"):
+        match.arange(3, 1)
+
+
+def test_in_place_fills() -> None:
+    m = match.mat(X, requires_grad=False)
+    assert m.fill_(2.5).tolist() == [[2.5] * 4] * 3 and m.zero_().tolist() == [[0.0] * 4] * 3
+    p = match.mat(X)
+    with pytest.raises(RuntimeError, match="fill_: .*no_grad"):
+        p.fill_(1.0)
+    with match.no_grad():
+        p.normal_(1.0, 0.5)
+        match.manual_seed(3)
+        p.uniform_(-2.0, 2.0)
+    values = [v for row in p.tolist() for v in row]
+    assert all(-2.0 <= v < 2.0 for v in values)
+    match.manual_seed(3)
+    q = match.zeros(3, 4, requires_grad=False).uniform_(-2.0, 2.0)
+    assert q.tolist() == p.tolist()  # repeatable under manual_seed
+
+
+def test_stack_and_tensor() -> None:
+    rows = [match.mat([r]) for r in X]
+    check_against_torch(
+        lambda a, b, c: match.stack([a, b, c]),
+        lambda a, b, c: torch.stack([a[0], b[0], c[0]]),
+        *([r] for r in X),
+    )
+    check_against_torch(
+        lambda a, b: match.stack([a, b], dim=1),
+        lambda a, b: torch.stack([a[0], b[0]], dim=1),
+        [X[0]],
+        [X[1]],
+    )
+    assert match.stack(rows).shape == (3, 4)
+    with pytest.raises(ValueError, match="stack: expected rows"):
+        match.stack([match.mat(X), rows[0]])
+    assert match.tensor([[1, 2]]).tolist() == [[1.0, 2.0]]
+
+
+def test_multinomial() -> None:
+    probs = match.mat([[0.1, 0.0, 0.6, 0.3], [1.0, 1.0, 1.0, 1.0]], requires_grad=False)
+    match.manual_seed(0)
+    first = match.multinomial(probs, 3)
+    match.manual_seed(0)
+    assert match.multinomial(probs, 3).tolist() == first.tolist()  # seeded
+    assert first.shape == (2, 3) and len(set(first.tolist()[1])) == 3  # no repeats
+    assert sorted(first.tolist()[0]) == [0, 2, 3]  # a zero weight is never drawn
+    with pytest.raises(ValueError, match="multinomial: fewer non-zero weights"):
+        match.multinomial(probs, 4)  # as torch: not enough categories with weight
+    counts = [0] * 4
+    match.manual_seed(1)
+    for i in match.multinomial(probs[0], 4000, replacement=True).tolist()[0]:
+        counts[i] += 1
+    assert counts[1] == 0 and abs(counts[2] / 4000 - 0.6) < 0.03
+    with pytest.raises(ValueError, match="multinomial: cannot draw 5"):
+        match.multinomial(probs, 5)
+    with pytest.raises(ValueError, match="multinomial: each row"):
+        match.multinomial(match.mat([[-1.0, 2.0]]), 1)
+
+
+def test_truth_and_numbers_of_1x1() -> None:
+    one = match.mat([[2.0]])
+    assert bool(one) and not bool(match.mat([[0.0]])) and float(one) == 2.0 and int(one) == 2
+    assert [10, 20, 30][match.mat([[1.0]])] == 20  # __index__
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(match.mat(X))
+    a, b = match.mat([[1.0]]), match.mat([[3.0]])
+    assert max(a, b) is b and [a, b].index(b) == 1
+
+
+def test_numpy_scalar_on_the_left() -> None:
+    np = pytest.importorskip("numpy")
+    out = np.float64(2.0) * match.mat([[1.5]])
+    assert isinstance(out, Matrix) and out.tolist() == [[3.0]]
