@@ -1,5 +1,6 @@
-"""The layering promise: each module of match imports only modules of its own layer or below,
-so there is no import cycle, and only the backend's array module knows numpy and cupy."""
+"""How match imports: the layering promise (each module imports only modules of its own layer or
+below, so there is no import cycle, and only the backend's array module knows numpy and cupy),
+and `import match` leaving numpy, cupy, matplotlib and the slow standard modules for later."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "match"
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "match"
 
 # Bottom up. A module may import its own layer or lower ones, never a higher one.
 LAYERS = [
@@ -80,3 +82,22 @@ def test_import_match_imports_no_numpy_and_no_cycle() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
     assert out.stdout.split() == ["False", "False", "False"]
+
+
+def test_import_match_leaves_slow_modules_for_later() -> None:
+    code = (
+        "import sys, match\n"
+        "later = {'json', 'pathlib', 'logging', 'subprocess', 'shutil', 'importlib.resources',\n"
+        "         'match.serialize', 'match.tools.viz'}\n"
+        "print(sorted(later & set(sys.modules)))\n"
+        "from match import save, load\n"
+        "print(callable(save) and match.load is load, 'match.serialize' in sys.modules)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("MATCH_ACCEL", None)
+    # -S: no site module, which may import some of these itself (through .pth files)
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["[]", "True True"]
