@@ -129,3 +129,34 @@ def backward_weighted_sum(
         total_t = total_t + (b * tensor(w, requires_grad=False).reshape(b.shape)).sum()
     total_m.backward()
     total_t.backward()
+
+
+def to_torch(m: Any, t: Any) -> Any:
+    """Load the Match module's state dict into the (float64) torch module: the export path.
+    Returns the torch module."""
+    t = t.to(torch.float64)
+    shapes = t.state_dict()
+    t.load_state_dict(
+        {
+            k: torch.tensor(v, dtype=torch.float64).reshape(shapes[k].shape).to(shapes[k].dtype)
+            for k, v in m.state_dict().items()
+        }
+    )
+    return t
+
+
+def check_module(m: Any, t: Any, x_rows: list[list[float]], seed: int = 0, what: str = "") -> None:
+    """Same input through both; same upstream gradient back; compare outputs, the input's
+    gradient and every parameter's gradient (by name)."""
+    xm, xt = match.mat(x_rows), tensor(x_rows)
+    ym, yt = m(xm), t(xt)
+    assert_close(ym, yt, what=f"{what} output")
+    up = random_rows(*ym.shape, seed=seed + 1)
+    ym.backward(match.mat(up, requires_grad=False))
+    yt.backward(torch.tensor(up, dtype=torch.float64).reshape(yt.shape))
+    assert_close(xm.grad, xt.grad, what=f"{what} input grad")
+    tparams = dict(t.named_parameters())
+    names = [n for n, _ in m.named_parameters()]
+    assert names == list(tparams), what
+    for name, p in m.named_parameters():
+        assert_close(p.grad, tparams[name].grad.reshape(p.shape), what=f"{what} grad {name}")

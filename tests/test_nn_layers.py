@@ -11,7 +11,7 @@ import pytest
 
 import match
 from match import List2D, Matrix, nn
-from tests.parity import assert_close, random_rows, tensor
+from tests.parity import assert_close, check_module, random_rows, tensor, to_torch
 
 torch = pytest.importorskip("torch")
 torch.set_num_threads(1)  # tiny tensors: thread start-up would dominate the run time
@@ -22,38 +22,6 @@ D = torch.float64
 # --------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------
-
-
-def to_torch(m: nn.Module, t: torch.nn.Module) -> torch.nn.Module:
-    """Load the Match module's state dict into the (float64) torch module: the export path."""
-    t = t.to(D)
-    shapes = t.state_dict()
-    t.load_state_dict(
-        {
-            k: torch.tensor(v, dtype=D).reshape(shapes[k].shape).to(shapes[k].dtype)
-            for k, v in m.state_dict().items()
-        }
-    )
-    return t
-
-
-def check_module(
-    m: nn.Module, t: torch.nn.Module, x_rows: list[list[float]], seed: int = 0, what: str = ""
-) -> None:
-    """Same input through both; same upstream gradient back; compare outputs, the input's
-    gradient and every parameter's gradient (by name)."""
-    xm, xt = match.mat(x_rows), tensor(x_rows)
-    ym, yt = m(xm), t(xt)
-    assert_close(ym, yt, what=f"{what} output")
-    up = random_rows(*ym.shape, seed=seed + 1)
-    ym.backward(match.mat(up, requires_grad=False))
-    yt.backward(torch.tensor(up, dtype=D).reshape(yt.shape))
-    assert_close(xm.grad, xt.grad, what=f"{what} input grad")
-    tparams = dict(t.named_parameters())
-    names = [n for n, _ in m.named_parameters()]
-    assert names == list(tparams), what
-    for name, p in m.named_parameters():
-        assert_close(p.grad, tparams[name].grad.reshape(p.shape), what=f"{what} grad {name}")
 
 
 class Net(nn.Module):
