@@ -1,4 +1,6 @@
-"""The losses and distances of match.nn against torch float64: every reduction, every option,
+"""Every loss and distance of match.nn against torch float64 (regression, binary, classification
+with ignore_index and probability targets, KL, NLL, margin and embedding losses, similarities and
+norms): every reduction, every option,
 values and the gradients of every input that takes one (rtol 1e-7), module and functional form.
 
 Match is 2D, so torch's 1D per-sample results (N,) are compared as Match's (N, 1) columns.
@@ -289,3 +291,170 @@ def test_bad_input_names_the_loss(call: Callable[[], Any], error: type, message:
     with pytest.raises(error) as info:
         call()
     assert message in str(info.value)
+
+
+# --- regression, binary and classification losses ------------------------------------------------
+
+
+def check_loss(m_loss, t_loss, x_rows, target_m, target_t, what: str) -> None:
+    xm, xt = match.mat(x_rows), tensor(x_rows)
+    lm, lt = m_loss(xm, target_m), t_loss(xt, target_t)
+    if lt.dim() == 1:
+        lt = lt.reshape(-1, 1)
+    assert_close(lm, lt, what=f"{what} value")
+    up = random_rows(*lm.shape, seed=13)
+    lm.backward(match.mat(up))
+    lt.backward(torch.tensor(up, dtype=D).reshape(lt.shape))
+    assert_close(xm.grad, xt.grad, what=f"{what} grad")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_regression_losses_match_torch(reduction: str) -> None:
+    x, y = random_rows(4, 3, seed=14), random_rows(4, 3, seed=15, low=-3, high=3)
+    y[0][0] = x[0][0]  # an exact tie: L1's gradient is 0 there, as in torch
+    ym, yt = match.mat(y, requires_grad=False), tensor(y, requires_grad=False)
+    for m_loss, t_loss in [
+        (nn.MSELoss(reduction), torch.nn.MSELoss(reduction=reduction)),
+        (nn.L1Loss(reduction), torch.nn.L1Loss(reduction=reduction)),
+        (nn.HuberLoss(reduction), torch.nn.HuberLoss(reduction=reduction)),
+        (nn.HuberLoss(reduction, delta=0.5), torch.nn.HuberLoss(reduction=reduction, delta=0.5)),
+        (
+            nn.SmoothL1Loss(reduction, beta=0.7),
+            torch.nn.SmoothL1Loss(reduction=reduction, beta=0.7),
+        ),
+    ]:
+        check_loss(m_loss, t_loss, x, ym, yt, repr(m_loss))
+
+
+def test_mse_gradient_reaches_the_target_too() -> None:
+    x, y = random_rows(3, 2, seed=16), random_rows(3, 2, seed=17)
+    ym, yt = match.mat(y), tensor(y)
+    check_loss(nn.MSELoss(), torch.nn.MSELoss(), x, ym, yt, "mse")
+    assert_close(ym.grad, yt.grad, what="target grad")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_binary_losses_match_torch(reduction: str) -> None:
+    p = [[0.1, 0.9, 0.5], [0.0, 1.0, 0.3], [0.99, 0.01, 0.7]]  # includes exact 0 and 1
+    y = [[0.0, 1.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.5]]
+    ym, yt = match.mat(y, requires_grad=False), tensor(y, requires_grad=False)
+    check_loss(
+        nn.BCELoss(reduction=reduction), torch.nn.BCELoss(reduction=reduction), p, ym, yt, "BCE"
+    )
+    w = [[0.5, 2.0, 1.0]]
+    check_loss(
+        nn.BCELoss(weight=w, reduction=reduction),
+        torch.nn.BCELoss(weight=tensor(w, False), reduction=reduction),
+        p,
+        ym,
+        yt,
+        "BCE w",
+    )
+    logits = [[1000.0, -1000.0, 0.0], [-40.0, 40.0, 3.0], [0.5, -2.0, 1e-9]]
+    check_loss(
+        nn.BCEWithLogitsLoss(reduction=reduction),
+        torch.nn.BCEWithLogitsLoss(reduction=reduction),
+        logits,
+        ym,
+        yt,
+        "BCEWithLogits",
+    )
+    pw = [[2.0, 0.5, 3.0]]
+    check_loss(
+        nn.BCEWithLogitsLoss(reduction=reduction, pos_weight=pw, weight=w),
+        torch.nn.BCEWithLogitsLoss(
+            reduction=reduction, pos_weight=tensor(pw, False)[0], weight=tensor(w, False)
+        ),
+        logits,
+        ym,
+        yt,
+        "BCEWithLogits pos_weight",
+    )
+
+
+def test_bce_rejects_values_outside_0_1() -> None:
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        nn.BCELoss()(match.mat([[1.5]]), [[1.0]])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_classification_losses_match_torch(reduction: str) -> None:
+    logits = random_rows(5, 4, seed=18, low=-3, high=3)
+    targets = [2, 0, 3, 3, 1]
+    tt = torch.tensor(targets)
+    col = match.mat([[float(i)] for i in targets], requires_grad=False)
+    w = [0.5, 1.0, 2.0, 1.5]
+    wt = torch.tensor(w, dtype=D)
+    cases = [
+        (nn.CrossEntropyLoss(reduction=reduction), torch.nn.CrossEntropyLoss(reduction=reduction)),
+        (
+            nn.CrossEntropyLoss(weight=w, reduction=reduction),
+            torch.nn.CrossEntropyLoss(weight=wt, reduction=reduction),
+        ),
+        (
+            nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.2),
+            torch.nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.2),
+        ),
+        (
+            nn.CrossEntropyLoss(weight=w, reduction=reduction, label_smoothing=0.1),
+            torch.nn.CrossEntropyLoss(weight=wt, reduction=reduction, label_smoothing=0.1),
+        ),
+        (nn.NLLLoss(reduction=reduction), torch.nn.NLLLoss(reduction=reduction)),
+        (
+            nn.NLLLoss(weight=w, reduction=reduction),
+            torch.nn.NLLLoss(weight=wt, reduction=reduction),
+        ),
+    ]
+    for m_loss, t_loss in cases:
+        for target in (targets, col):
+            check_loss(m_loss, t_loss, logits, target, tt, repr(m_loss))
+
+
+def test_cross_entropy_ignore_index_and_probability_targets() -> None:
+    logits = random_rows(4, 3, seed=19)
+    targets = [1, -100, 2, 0]
+    for smoothing in (0.0, 0.3):
+        check_loss(
+            nn.CrossEntropyLoss(label_smoothing=smoothing),
+            torch.nn.CrossEntropyLoss(label_smoothing=smoothing),
+            logits,
+            targets,
+            torch.tensor(targets),
+            "ignore_index",
+        )
+        w = [0.5, 2.0, 1.5]
+        for reduction in ("mean", "sum", "none"):
+            check_loss(
+                nn.CrossEntropyLoss(weight=w, reduction=reduction, label_smoothing=smoothing),
+                torch.nn.CrossEntropyLoss(
+                    weight=torch.tensor(w, dtype=D), reduction=reduction, label_smoothing=smoothing
+                ),
+                logits,
+                targets,
+                torch.tensor(targets),
+                "ignore_index weighted",
+            )
+    probs = [[0.2, 0.3, 0.5], [1.0, 0.0, 0.0], [0.1, 0.1, 0.8], [0.3, 0.3, 0.4]]
+    for reduction in ("mean", "none"):
+        check_loss(
+            nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.1),
+            torch.nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.1),
+            logits,
+            match.mat(probs, requires_grad=False),
+            tensor(probs, False),
+            "probabilities",
+        )
+
+
+def test_class_index_errors() -> None:
+    x = match.mat(random_rows(3, 4, seed=20))
+    with pytest.raises(IndexError, match="index 4"):
+        nn.CrossEntropyLoss()(x, [0, 4, 1])
+    with pytest.raises(IndexError, match="index -2"):
+        nn.NLLLoss()(x, [0, -2, 1])
+    with pytest.raises(ValueError, match="expected 3 targets"):
+        nn.CrossEntropyLoss()(x, [0, 1])
+    with pytest.raises(ValueError, match="not a class index"):
+        nn.CrossEntropyLoss()(x, [0, 1.5, 1])
+    with pytest.raises(ValueError, match="reduction"):
+        nn.MSELoss(reduction="avg")
