@@ -458,3 +458,91 @@ def test_class_index_errors() -> None:
         nn.CrossEntropyLoss()(x, [0, 1.5, 1])
     with pytest.raises(ValueError, match="reduction"):
         nn.MSELoss(reduction="avg")
+
+
+# --- ignore_index inside [0, C), and the errors that name the module -----------------------------
+
+LOGITS = random_rows(6, 4, seed=31, low=-3.0, high=3.0)
+
+
+TARGETS = [0, 2, 0, 3, 1, 0]  # PAD = 0 on three rows
+
+
+WEIGHTS = [0.5, 2.0, 1.5, 1.0]
+
+
+def run_loss(m_loss: nn.Module, t_loss: Any, target: Any, what: str) -> None:
+    xm, xt = match.mat(LOGITS), tensor(LOGITS)
+    lm, lt = m_loss(xm, target), t_loss(xt, torch.tensor(TARGETS))
+    lt = lt.reshape(-1, 1) if lt.dim() == 1 else lt
+    assert_close(lm, lt, what=f"{what} value")
+    up = random_rows(*lm.shape, seed=32)
+    lm.backward(match.mat(up))
+    lt.backward(tensor(up, requires_grad=False).reshape(lt.shape))
+    assert_close(xm.grad, xt.grad, what=f"{what} grad")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("ignore_index", [0, 3, -100])
+def test_cross_entropy_ignore_index_inside_the_classes(
+    reduction: str, weighted: bool, smoothing: float, ignore_index: int
+) -> None:
+    w = WEIGHTS if weighted else None
+    wt = torch.tensor(WEIGHTS, dtype=D) if weighted else None
+    column = match.mat([[float(t)] for t in TARGETS], requires_grad=False)
+    for target in (TARGETS, column):
+        run_loss(
+            nn.CrossEntropyLoss(w, ignore_index, reduction, smoothing),
+            torch.nn.CrossEntropyLoss(
+                wt, ignore_index=ignore_index, reduction=reduction, label_smoothing=smoothing
+            ),
+            target,
+            f"CrossEntropyLoss(ignore_index={ignore_index})",
+        )
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_nll_loss_ignore_index_zero(reduction: str, weighted: bool) -> None:
+    w = WEIGHTS if weighted else None
+    wt = torch.tensor(WEIGHTS, dtype=D) if weighted else None
+    run_loss(
+        nn.NLLLoss(w, 0, reduction),
+        torch.nn.NLLLoss(wt, ignore_index=0, reduction=reduction),
+        TARGETS,
+        "NLLLoss(ignore_index=0)",
+    )
+
+
+def test_ignored_rows_get_no_gradient() -> None:
+    x = match.mat(LOGITS)
+    nn.CrossEntropyLoss(ignore_index=0)(x, TARGETS).backward()
+    for row, target in zip(x.grad.tolist(), TARGETS):
+        assert (target == 0) == all(g == 0.0 for g in row)
+
+
+def test_every_row_ignored_gives_nan_mean_as_torch() -> None:
+    lm = nn.CrossEntropyLoss(ignore_index=1)(match.mat(LOGITS[:2]), [1, 1])
+    lt = torch.nn.CrossEntropyLoss(ignore_index=1)(tensor(LOGITS[:2]), torch.tensor([1, 1]))
+    assert math.isnan(lm.item()) and math.isnan(lt.item())
+
+
+def test_bad_target_is_found_without_reading_good_rows() -> None:
+    x = match.mat(LOGITS)
+    with pytest.raises(IndexError, match="cross_entropy: target index 7 in row 2"):
+        nn.functional.cross_entropy(x, match.mat([[0.0], [1.0], [7.0], [1.0], [1.0], [0.0]]))
+    with pytest.raises(ValueError, match="nll_loss: target 0.5 in row 0 is not a class index"):
+        nn.functional.nll_loss(x, match.mat([[0.5], [1.0], [2.0], [1.0], [1.0], [0.0]]))
+    with pytest.raises(ValueError, match="target nan in row 1"):
+        nn.functional.nll_loss(x, match.mat([[0.0], [math.nan], [2.0], [1.0], [1.0], [0.0]]))
+
+
+def test_loss_errors_name_the_module_then_the_function() -> None:
+    with pytest.raises(ValueError) as info:
+        nn.MSELoss()(match.ones(2, 2), match.ones(1, 3))
+    assert str(info.value).startswith("MSELoss: mse_loss: input shape (2, 2) and target shape")
+    with pytest.raises(IndexError) as info:
+        nn.CrossEntropyLoss()(match.ones(2, 2), [0, 5])
+    assert str(info.value).startswith("CrossEntropyLoss: cross_entropy: target index 5 in row 1")

@@ -1,10 +1,13 @@
-"""Tests for match.nn: Module mechanics, every layer and loss against torch in float64 (same
-weights in, same outputs and gradients out), state dicts moving between Match and torch, and
-nn.utils.clip_grad_norm_."""
+"""match.nn's layers against torch in float64 (same weights in, same outputs and gradients out):
+Linear, LayerNorm and F.layer_norm, BatchNorm1d, Dropout, one_hot; nn.utils' gradient clipping;
+and the checks of the layers', losses' and clip functions' hyperparameters. Activations, losses,
+sequence and attention layers, init and the Module mechanics have files of their own."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -149,3 +152,141 @@ def test_clip_grad_value() -> None:
     (p * match.mat([[3.0, 3.0]])).sum().backward()
     nn.utils.clip_grad_value_(p, 0.5)
     assert p.grad.tolist() == [[0.5, 0.5]]
+
+
+# --- clip_grad_norm_ with nan and inf gradients, its return value --------------------------------
+
+
+def grads_of(rows: list[list[list[float]]]) -> tuple[list[match.Matrix], list[Any]]:
+    """Match and torch parameters holding the given gradients."""
+    ms, ts = [], []
+    for g in rows:
+        m = match.zeros(len(g), len(g[0]), requires_grad=True)
+        m.grad = match.mat(g).data  # grad holds the List2D
+        t = torch.zeros(len(g), len(g[0]), dtype=D, requires_grad=True)
+        t.grad = torch.tensor(g, dtype=D)
+        ms.append(m)
+        ts.append(t)
+    return ms, ts
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, math.inf])
+def test_clip_grad_norm_with_a_nan_scales_everything_by_nan(norm_type: float) -> None:
+    ms, ts = grads_of([[[1.0, math.nan]], [[3.0], [4.0]]])
+    total_m = nn.utils.clip_grad_norm_(ms, 1.0, norm_type)
+    total_t = torch.nn.utils.clip_grad_norm_(ts, 1.0, norm_type)
+    assert math.isnan(float(total_m)) and math.isnan(total_t.item())
+    for m, t in zip(ms, ts):
+        assert_close(m.grad, t.grad, what="nan-scaled grad")
+        assert all(math.isnan(v) for row in m.grad.tolist() for v in row)
+
+
+def test_clip_grad_norm_returns_a_1x1_matrix_and_accepts_foreach() -> None:
+    ms, ts = grads_of([[[3.0, 4.0]], [[12.0]]])
+    total_m = nn.utils.clip_grad_norm_(ms, 1.0, foreach=True)
+    total_t = torch.nn.utils.clip_grad_norm_(ts, 1.0, foreach=True)
+    assert isinstance(total_m, match.Matrix) and total_m.shape == (1, 1)
+    assert float(total_m) == total_m.item() == pytest.approx(total_t.item(), rel=1e-12)
+    assert not total_m.requires_grad
+    for m, t in zip(ms, ts):
+        assert_close(m.grad, t.grad, what="clipped grad")
+
+
+def test_clip_grad_norm_error_if_nonfinite() -> None:
+    ms, _ = grads_of([[[math.inf, 1.0]]])
+    with pytest.raises(RuntimeError, match="clip_grad_norm_: the total norm"):
+        nn.utils.clip_grad_norm_(ms, 1.0, error_if_nonfinite=True)
+    assert ms[0].grad.tolist() == [[math.inf, 1.0]]  # nothing changed
+
+
+# --- BatchNorm1d: repr, a batch of one, num_batches_tracked on loading ---------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"affine": False}, {"track_running_stats": False}, {"bias": False}, {"momentum": None}],
+)
+def test_batchnorm_repr_is_torchs(kwargs: dict[str, Any]) -> None:
+    assert repr(nn.BatchNorm1d(3, **kwargs)) == repr(torch.nn.BatchNorm1d(3, **kwargs))
+
+
+def test_batchnorm_without_running_stats_refuses_one_row_in_eval() -> None:
+    m = nn.BatchNorm1d(3, track_running_stats=False).eval()
+    t = torch.nn.BatchNorm1d(3, track_running_stats=False).to(D).eval()
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
+        t(torch.ones(1, 3))
+    with pytest.raises(ValueError, match="BatchNorm1d: expected more than 1 value per channel"):
+        m(match.ones(1, 3))
+    x = random_rows(4, 3, seed=33)  # more rows: the batch statistics, as torch
+    assert_close(m(match.mat(x)), t(tensor(x)), what="eval without running stats")
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_missing_num_batches_tracked_is_not_reported(strict: bool) -> None:
+    m = nn.BatchNorm1d(2)
+    m(match.mat(random_rows(4, 2, seed=34)))  # one step: the counter is 1
+    state = m.state_dict()
+    del state["num_batches_tracked"]
+    t = torch.nn.BatchNorm1d(2)
+    want = t.load_state_dict({k: torch.tensor(v).reshape(-1) for k, v in state.items()}, strict)
+    got = m.load_state_dict(state, strict)
+    assert got.missing_keys == want.missing_keys == []
+    assert got.unexpected_keys == want.unexpected_keys == []
+    assert m.num_batches_tracked.tolist() == [[1.0]]  # kept
+
+
+# --- hyperparameters of layers, losses and the clip functions ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call,error,message",
+    [
+        (
+            lambda: nn.Linear(-1, 2),
+            ValueError,
+            "Linear: in_features must be a positive int, got -1",
+        ),
+        (lambda: nn.Linear(2, 2, bias=None), TypeError, "Linear: bias must be True or False"),
+        (lambda: nn.BatchNorm1d(2, eps="a"), TypeError, "BatchNorm1d: eps must be a number"),
+        (lambda: nn.BatchNorm1d(2, affine=1), TypeError, "BatchNorm1d: affine must be True"),
+        (lambda: nn.LayerNorm((2, 3)), ValueError, "LayerNorm: only the last dimension"),
+        (lambda: nn.Dropout(math.nan), ValueError, "Dropout: p must be in [0.0, 1.0]"),
+        (lambda: nn.Dropout(0.5, inplace="no"), TypeError, "Dropout: inplace"),
+        (lambda: nn.LeakyReLU(None), TypeError, "LeakyReLU: negative_slope must be a number"),
+        (lambda: nn.Softmax(dim=1.0), ValueError, "Softmax: dim must be"),
+        (lambda: nn.HuberLoss(delta=0.0), ValueError, "HuberLoss: delta must be in (0.0, inf]"),
+        (lambda: nn.SmoothL1Loss(beta="1"), TypeError, "SmoothL1Loss: beta must be a number"),
+        (lambda: nn.NLLLoss(ignore_index=0.5), TypeError, "NLLLoss: ignore_index must be an int"),
+        (lambda: nn.CrossEntropyLoss(weight="w"), TypeError, "CrossEntropyLoss: weight"),
+        (
+            lambda: nn.CrossEntropyLoss(label_smoothing=-0.1),
+            ValueError,
+            "CrossEntropyLoss: label_smoothing must be in [0.0, 1.0], got -0.1",
+        ),
+        (lambda: nn.MSELoss("avg"), ValueError, "MSELoss: reduction must be one of 'mean'"),
+        (
+            lambda: nn.utils.clip_grad_norm_(3, 1.0),
+            TypeError,
+            "clip_grad_norm_: parameters must be a Matrix or an iterable",
+        ),
+        (
+            lambda: nn.utils.clip_grad_norm_([3], 1.0),
+            TypeError,
+            "clip_grad_norm_: parameters must be Matrices",
+        ),
+        (
+            lambda: nn.utils.clip_grad_norm_([], 1.0, norm_type=0),
+            ValueError,
+            "clip_grad_norm_: norm_type",
+        ),
+        (
+            lambda: nn.utils.clip_grad_value_([], None),
+            TypeError,
+            "clip_grad_value_: clip_value must be a number",
+        ),
+    ],
+)
+def test_hyperparameters_are_checked(call: Callable[[], Any], error: type, message: str) -> None:
+    with pytest.raises(error) as info:
+        call()
+    assert message in str(info.value)
