@@ -1,14 +1,20 @@
 """How match imports: the layering promise (each module imports only modules of its own layer or
 below, so there is no import cycle, and only the backend's array module knows numpy and cupy),
-and `import match` leaving numpy, cupy, matplotlib and the slow standard modules for later."""
+`import match` leaving numpy, cupy, matplotlib and the slow standard modules for later, and the
+import paths of the subpackages (match.nn.functional, utils, init, match.optim.lr_scheduler)."""
 
 from __future__ import annotations
 
 import ast
+import importlib
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import match
+from match import nn, optim
+from match.optim import lr_scheduler
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "match"
@@ -101,3 +107,24 @@ def test_import_match_leaves_slow_modules_for_later() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["[]", "True True"]
+
+
+# --- import paths: the subpackages are what their parents name -----------------------------------
+
+
+def test_nn_import_paths() -> None:
+    F = importlib.import_module("match.nn.functional")
+    assert nn.functional is F and F.cross_entropy is nn.functional.cross_entropy
+    assert nn.utils is importlib.import_module("match.nn.utils")
+    assert nn.init is importlib.import_module("match.nn.init")
+    from match.nn.utils import clip_grad_norm_
+
+    assert clip_grad_norm_ is nn.utils.clip_grad_norm_ is nn.clip_grad_norm_
+    for name in nn.__all__:
+        assert getattr(nn, name) is not None, name
+
+
+def test_lr_scheduler_import_paths() -> None:
+    for name in lr_scheduler.__all__:
+        assert getattr(optim, name) is getattr(lr_scheduler, name)
+    assert match.optim.lr_scheduler is lr_scheduler

@@ -158,12 +158,6 @@ def test_reduce_lr_on_plateau_takes_a_1x1_matrix() -> None:
     assert sched.get_last_lr() == [0.1 * 0.1, 0.3 * 0.1]
 
 
-def test_import_paths() -> None:
-    for name in lr_scheduler.__all__:
-        assert getattr(optim, name) is getattr(lr_scheduler, name)
-    assert match.optim.lr_scheduler is lr_scheduler
-
-
 @pytest.mark.parametrize(
     "make",
     [

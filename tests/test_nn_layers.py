@@ -290,3 +290,74 @@ def test_hyperparameters_are_checked(call: Callable[[], Any], error: type, messa
     with pytest.raises(error) as info:
         call()
     assert message in str(info.value)
+
+
+# --- nn.functional.one_hot -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("indices", "num_classes"), [([2, 0, 1, 2], -1), ([0, 3], 5), ([0], -1)])
+def test_one_hot_matches_torch(indices: list[int], num_classes: int) -> None:
+    got = nn.functional.one_hot(indices, num_classes)
+    want = torch.nn.functional.one_hot(torch.tensor(indices), num_classes).double()
+    assert_close(got, want, what="one_hot")
+    assert got.requires_grad is False
+    column = match.mat([[float(i)] for i in indices], requires_grad=False)
+    assert nn.functional.one_hot(column, num_classes).tolist() == got.tolist()
+
+
+@pytest.mark.parametrize(
+    ("indices", "num_classes", "error", "message"),
+    [
+        ([3], 3, ValueError, r"one_hot: label 3 is outside 0 \.\. 2"),
+        ([1, -1], -1, ValueError, r"one_hot: label -1 is outside"),
+        ([1.5], -1, TypeError, r"one_hot: indices must be ints, got 1\.5"),
+        ([1.0], -1, TypeError, r"one_hot: indices must be ints"),
+        ([True], -1, TypeError, r"one_hot: indices must be ints"),
+        ([], -1, ValueError, r"one_hot: indices is empty"),
+        ([1], 0, ValueError, r"one_hot: num_classes must be -1 or at least 1"),
+        ([1], 2.0, TypeError, r"one_hot: num_classes must be an int"),
+        ("12", -1, TypeError, r"one_hot: indices must be a list"),
+    ],
+)
+def test_one_hot_errors(indices: object, num_classes: object, error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        nn.functional.one_hot(indices, num_classes)
+
+
+def test_one_hot_matrix_entries_must_be_whole() -> None:
+    with pytest.raises(TypeError, match="one_hot: indices must be ints, got 0.5"):
+        nn.functional.one_hot(match.mat([[0.5]]))
+    with pytest.raises(ValueError, match=r"one_hot: indices must be an \(N, 1\) matrix"):
+        nn.functional.one_hot(match.mat([[0.0, 1.0]]))
+
+
+# --- F.layer_norm --------------------------------------------------------------------------------
+
+
+def test_functional_layer_norm_matches_torch() -> None:
+    """F.layer_norm with and without an affine part, values and gradients (nn.LayerNorm uses it)."""
+    import match.nn.functional as F
+
+    rows = [[1.0, -2.0, 0.5, 3.0], [0.1, 0.2, -0.3, 4.0]]
+    w_rows, b_rows = [[1.5, -0.5, 2.0, 1.0]], [[0.1, 0.0, -0.2, 0.3]]
+    x, w, b = match.mat(rows), match.mat(w_rows), match.mat(b_rows)
+    xt = torch.tensor(rows, dtype=torch.float64, requires_grad=True)
+    wt = torch.tensor(w_rows[0], dtype=torch.float64, requires_grad=True)
+    bt = torch.tensor(b_rows[0], dtype=torch.float64, requires_grad=True)
+    out = F.layer_norm(x, (4,), w, b)
+    ref = torch.nn.functional.layer_norm(xt, (4,), wt, bt)
+    torch.testing.assert_close(
+        torch.tensor(out.tolist(), dtype=torch.float64), ref.detach(), rtol=1e-7, atol=1e-12
+    )
+    (out * out).sum().backward()
+    (ref * ref).sum().backward()
+    for mine, theirs in ((x, xt), (w, wt), (b, bt)):
+        got = torch.tensor(mine.grad.tolist(), dtype=torch.float64).reshape(theirs.shape)
+        torch.testing.assert_close(got, theirs.grad, rtol=1e-7, atol=1e-12)
+    plain = F.layer_norm(match.mat(rows), 4)
+    torch.testing.assert_close(
+        torch.tensor(plain.tolist(), dtype=torch.float64),
+        torch.nn.functional.layer_norm(torch.tensor(rows, dtype=torch.float64), (4,)),
+        rtol=1e-7,
+        atol=1e-12,
+    )

@@ -7,6 +7,7 @@ forward hooks, extra_repr; each checked against the same program in torch where 
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
 from typing import Any
 
@@ -675,3 +676,19 @@ def test_to_backend_numpy_trains_like_python() -> None:
     expected, got = run(None), run("numpy")
     for key in expected:
         assert_close(got[key], expected[key], rtol=1e-10, what=key)
+
+
+# --- copy.deepcopy -------------------------------------------------------------------------------
+
+
+def test_deepcopy_of_a_model_runs_and_shares_nothing() -> None:
+    """torch tutorials copy models with copy.deepcopy (target networks, best-so-far weights)."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    twin = copy.deepcopy(model)
+    x = match.randn(5, 3)
+    assert twin(x).tolist() == model(x).tolist()
+    twin[0].weight.data.fill_(0.0)
+    assert model[0].weight.abs().sum().item() > 0  # the original is untouched
+    loss = (twin(x) + model(x)).sum()  # both on the same backend: they mix
+    loss.backward()
+    assert model[0].weight.grad is not None

@@ -369,3 +369,18 @@ def test_weights_move_from_torch_cells_to_match() -> None:
     m.load_state_dict(t.state_dict())
     x = random_rows(4, 2, seed=8)
     assert_close(m(match.mat(x)), t(tensor(x)), what="GRU from torch")
+
+
+def test_embedding_takes_a_row_of_positions_like_torch_1d_input() -> None:
+    """`pos = nn.Embedding(T, d)(match.arange(T))`, the position line of GPT tutorials."""
+    emb = nn.Embedding(6, 3)
+    ref = torch.nn.Embedding(6, 3).double()
+    with torch.no_grad():
+        ref.weight.copy_(torch.tensor(emb.weight.tolist(), dtype=torch.float64))
+    out = emb(match.arange(4))
+    expected = ref(torch.arange(4))
+    assert out.shape == (4, 3)
+    assert out.tolist() == expected.tolist()
+    out.sum().backward()
+    expected.sum().backward()
+    assert emb.weight.grad.tolist() == ref.weight.grad.tolist()
