@@ -13,57 +13,19 @@ import pytest
 import match
 from match import nn, optim
 from match.serialize import load, save
-from tests.parity import assert_close, random_rows, tensor
+from tests.parity import (
+    TRAIN_X,
+    TRAIN_Y,
+    assert_close,
+    assert_same_parameters,
+    models,
+    train,
+)
 
 torch = pytest.importorskip("torch")
 torch.set_num_threads(1)  # tiny tensors: thread start-up would dominate the run time
 D = torch.float64
 STEPS = 25
-
-
-def models(seed: int = 0) -> tuple[nn.Module, Any]:
-    """A small Match MLP and a float64 torch copy with the same weights."""
-    match.manual_seed(seed)
-    m = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2))
-    t = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2)).to(D)
-    shapes = t.state_dict()
-    t.load_state_dict(
-        {k: torch.tensor(v, dtype=D).reshape(shapes[k].shape) for k, v in m.state_dict().items()}
-    )
-    return m, t
-
-
-X = random_rows(8, 3, seed=1)
-Y = random_rows(8, 2, seed=2)
-LABELS = [0, 1, 1, 0, 1, 0, 0, 1]
-
-
-def train(
-    m: nn.Module, t: Any, make_m: Any, make_t: Any, steps: int = STEPS, classify: bool = False
-) -> None:
-    opt_m, opt_t = make_m(m), make_t(t)
-    xm, xt = match.mat(X, requires_grad=False), tensor(X, requires_grad=False)
-    for _ in range(steps):
-        opt_m.zero_grad()
-        opt_t.zero_grad()
-        if classify:
-            loss_m = nn.CrossEntropyLoss()(m(xm), LABELS)
-            loss_t = torch.nn.CrossEntropyLoss()(t(xt), torch.tensor(LABELS))
-        else:
-            loss_m = nn.MSELoss()(m(xm), match.mat(Y, requires_grad=False))
-            loss_t = torch.nn.MSELoss()(t(xt), tensor(Y, requires_grad=False))
-        loss_m.backward()
-        loss_t.backward()
-        opt_m.step()
-        opt_t.step()
-
-
-def assert_same_parameters(m: nn.Module, t: Any, what: str) -> None:
-    tparams = dict(t.named_parameters())
-    for name, p in m.named_parameters():
-        assert_close(
-            p, tparams[name].reshape(p.shape), rtol=1e-8, atol=1e-12, what=f"{what} {name}"
-        )
 
 
 CONFIGS = [
@@ -172,7 +134,7 @@ def test_invalid_arguments() -> None:
 )
 def test_resume_from_saved_state_is_exact(name: str, kwargs: dict, tmp_path: Path) -> None:
     cls = getattr(optim, name)
-    xm, ym = match.mat(X, requires_grad=False), match.mat(Y, requires_grad=False)
+    xm, ym = match.mat(TRAIN_X, requires_grad=False), match.mat(TRAIN_Y, requires_grad=False)
 
     def run(model: nn.Module, opt: optim.Optimizer, steps: int) -> None:
         for _ in range(steps):
@@ -228,8 +190,8 @@ def test_optimizer_state_dict_layout_matches_torch() -> None:
 def test_load_state_dict_rejects_mismatches() -> None:
     m, _ = models()
     opt = optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
-    xm = match.mat(X, requires_grad=False)
-    nn.MSELoss()(m(xm), match.mat(Y, requires_grad=False)).backward()
+    xm = match.mat(TRAIN_X, requires_grad=False)
+    nn.MSELoss()(m(xm), match.mat(TRAIN_Y, requires_grad=False)).backward()
     opt.step()
     sd = opt.state_dict()
     other = optim.SGD(m[0].parameters(), lr=0.1, momentum=0.9)

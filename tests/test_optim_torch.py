@@ -17,8 +17,7 @@ import pytest
 
 import match
 from match import List2D, optim
-from tests.parity import assert_close, random_rows
-from tests.test_optim_state import assert_same_parameters, models, train
+from tests.parity import assert_close, assert_same_parameters, models, random_rows, train
 
 torch = pytest.importorskip("torch")
 STEPS = 50
