@@ -1,4 +1,5 @@
-"""Helpers shared by the torch-parity tests: move values between Match and torch, compare them.
+"""Helpers shared by the torch-parity tests: move values between Match and torch, compare them,
+run a Module or an optimizer beside its torch twin.
 
 Every comparison is in float64 at rtol 1e-7 (or tighter), as the project promises.
 """
@@ -10,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import match
-from match import List2D, Matrix
+from match import List2D, Matrix, nn
 
 try:
     import torch
@@ -129,3 +130,85 @@ def backward_weighted_sum(
         total_t = total_t + (b * tensor(w, requires_grad=False).reshape(b.shape)).sum()
     total_m.backward()
     total_t.backward()
+
+
+def to_torch(m: Any, t: Any) -> Any:
+    """Load the Match module's state dict into the (float64) torch module: the export path.
+    Returns the torch module."""
+    t = t.to(torch.float64)
+    shapes = t.state_dict()
+    t.load_state_dict(
+        {
+            k: torch.tensor(v, dtype=torch.float64).reshape(shapes[k].shape).to(shapes[k].dtype)
+            for k, v in m.state_dict().items()
+        }
+    )
+    return t
+
+
+def check_module(m: Any, t: Any, x_rows: list[list[float]], seed: int = 0, what: str = "") -> None:
+    """Same input through both; same upstream gradient back; compare outputs, the input's
+    gradient and every parameter's gradient (by name)."""
+    xm, xt = match.mat(x_rows), tensor(x_rows)
+    ym, yt = m(xm), t(xt)
+    assert_close(ym, yt, what=f"{what} output")
+    up = random_rows(*ym.shape, seed=seed + 1)
+    ym.backward(match.mat(up, requires_grad=False))
+    yt.backward(torch.tensor(up, dtype=torch.float64).reshape(yt.shape))
+    assert_close(xm.grad, xt.grad, what=f"{what} input grad")
+    tparams = dict(t.named_parameters())
+    names = [n for n, _ in m.named_parameters()]
+    assert names == list(tparams), what
+    for name, p in m.named_parameters():
+        assert_close(p.grad, tparams[name].grad.reshape(p.shape), what=f"{what} grad {name}")
+
+
+# -- optimizers: a Match MLP and its torch twin, trained side by side ------------------------------
+
+F64 = torch.float64 if torch is not None else None
+TRAIN_X = random_rows(8, 3, seed=1)
+TRAIN_Y = random_rows(8, 2, seed=2)
+TRAIN_LABELS = [0, 1, 1, 0, 1, 0, 0, 1]
+
+
+def models(seed: int = 0) -> tuple[Any, Any]:
+    """A small Match MLP and a float64 torch copy with the same weights."""
+    match.manual_seed(seed)
+    m = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2))
+    t = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2)).to(F64)
+    shapes = t.state_dict()
+    t.load_state_dict(
+        {k: torch.tensor(v, dtype=F64).reshape(shapes[k].shape) for k, v in m.state_dict().items()}
+    )
+    return m, t
+
+
+def train(
+    m: Any, t: Any, make_m: Any, make_t: Any, steps: int = 25, classify: bool = False
+) -> None:
+    """Step both models with the optimizers make_m and make_t build, on TRAIN_X: cross-entropy
+    on TRAIN_LABELS if classify, else mean squared error against TRAIN_Y."""
+    opt_m, opt_t = make_m(m), make_t(t)
+    xm, xt = match.mat(TRAIN_X, requires_grad=False), tensor(TRAIN_X, requires_grad=False)
+    for _ in range(steps):
+        opt_m.zero_grad()
+        opt_t.zero_grad()
+        if classify:
+            loss_m = nn.CrossEntropyLoss()(m(xm), TRAIN_LABELS)
+            loss_t = torch.nn.CrossEntropyLoss()(t(xt), torch.tensor(TRAIN_LABELS))
+        else:
+            loss_m = nn.MSELoss()(m(xm), match.mat(TRAIN_Y, requires_grad=False))
+            loss_t = torch.nn.MSELoss()(t(xt), tensor(TRAIN_Y, requires_grad=False))
+        loss_m.backward()
+        loss_t.backward()
+        opt_m.step()
+        opt_t.step()
+
+
+def assert_same_parameters(m: Any, t: Any, what: str) -> None:
+    """Every parameter of the Match model equals its torch twin's, to rtol 1e-8."""
+    tparams = dict(t.named_parameters())
+    for name, p in m.named_parameters():
+        assert_close(
+            p, tparams[name].reshape(p.shape), rtol=1e-8, atol=1e-12, what=f"{what} {name}"
+        )

@@ -1,4 +1,6 @@
-"""match.accel: switching backends, mixing them, missing ones, and agreement with pure Python.
+"""match.accel and the backends' kernels: switching backends, mixing them, missing ones, and
+agreement with pure Python; the pure kernels' fast paths give the same bits as the plain ones,
+and numpy's kernels give IEEE values without warnings or touching the caller's error state.
 
 These tests run under every backend the suite is started with (`--backend numpy`, or
 `MATCH_ACCEL=numpy`); each one restores the active backend when it ends. The cupy path is tested
@@ -10,8 +12,10 @@ from __future__ import annotations
 import math
 import os
 import random
+import struct
 import subprocess
 import sys
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +25,7 @@ import pytest
 
 import match
 from match import List2D, Matrix, accel, backend
+from match.backend import python as pure
 from match.backend.array import ArrayKernels
 from match.backend.python import PythonKernels
 
@@ -610,3 +615,114 @@ def test_adam_step_checks_its_operands_by_name() -> None:
     versions = (m.version, v.version)
     p.adam_step(g, m, v, None, hyper)
     assert (m.version, v.version) == (versions[0] + 1, versions[1] + 1)  # written in place
+
+
+# -- the pure kernels' fast paths and numpy's quiet errors keep results and behaviour --------
+
+
+def bits(rows: Any) -> list[list[bytes]]:
+    """Each float's 8 bytes, so that -0.0 != 0.0 and nan payloads count."""
+    return [[struct.pack("<d", x) for x in row] for row in rows]
+
+
+def gauss_rows(nrow: int, ncol: int, seed: int) -> list[list[float]]:
+    """Gaussian rows with a few special values sprinkled in."""
+    rng = random.Random(seed)
+    out = [[rng.gauss(0.0, 1.0) for _ in range(ncol)] for _ in range(nrow)]
+    out[0][0], out[1][2], out[2][1] = -0.0, math.inf, -1e-300
+    return out
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (130, 127), (200, 90)])
+def test_columns_hold_the_same_floats(shape: tuple[int, int]) -> None:
+    b = gauss_rows(*shape, seed=1)
+    b[-1][-1] = math.nan
+    assert bits(pure.columns(b)) == bits(zip(*b))
+    fresh = shape[0] * shape[1] >= pure.FRESH_COLUMNS_FROM
+    assert all(isinstance(col, list if fresh else tuple) for col in pure.columns(b))
+
+
+@pytest.mark.parametrize("n", [7, 128, 140])
+def test_products_are_bit_identical_to_zip_columns(n: int) -> None:
+    kernels = pure.PythonKernels()
+    a, b, c = (
+        gauss_rows(n, 130, seed=2),
+        gauss_rows(130, 64, seed=3),
+        gauss_rows(n, 64, seed=4),
+    )
+    assert bits(kernels.matmul(a, b)) == bits(pure.dot_rows(a, list(zip(*b))))
+    assert bits(kernels.t_matmul(a, c)) == bits(pure.dot_rows(zip(*a), list(zip(*c))))
+
+
+def quiet_kernels_agree(kernels: Any) -> None:
+    """log(0), 1/0, 0/0 and overflow give IEEE values, with no warning and the caller's numpy
+    error state left as it was."""
+    before = numpy.geterr()
+    zero = kernels.from_rows([[0.0, 1e308]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert kernels.unary("log", zero)[0, 0] == -math.inf
+        assert kernels.binary("div", 1.0, zero)[0, 0] == math.inf
+        assert math.isnan(kernels.binary("div", zero, zero)[0, 0])
+        assert kernels.binary("mul", zero, 10.0)[0, 1] == math.inf
+    assert numpy.geterr() == before
+
+
+@needs_numpy
+def test_numpy_kernels_are_quiet_and_leave_the_error_state() -> None:
+    from match.backend.array import ArrayKernels
+
+    quiet_kernels_agree(ArrayKernels(numpy, "numpy"))
+    with numpy.errstate(all="raise"):  # the caller's own setting holds outside the kernels
+        quiet_kernels_agree(ArrayKernels(numpy, "numpy"))
+        with pytest.raises(FloatingPointError):
+            numpy.log(numpy.zeros(1))
+
+
+@needs_numpy
+def test_numpy_kernels_are_quiet_in_every_thread() -> None:
+    from match.backend.array import ArrayKernels
+
+    kernels = ArrayKernels(numpy, "numpy")
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(200):
+                quiet_kernels_agree(kernels)
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+@needs_numpy
+def test_per_call_errstate_fallback_is_quiet() -> None:
+    """The path for numpy before 2.0 (error state per thread): errstate on each call."""
+    from match.backend.array import ArrayKernels, _PerCallErrstate
+
+    kernels = ArrayKernels(numpy, "numpy")
+    kernels._quiet = _PerCallErrstate(numpy)
+    quiet_kernels_agree(kernels)
+
+
+@needs_numpy
+def test_a_quiet_kernel_may_call_another() -> None:
+    """A kernel added later (a fused update, say) may call the others: no context entered twice."""
+    from match.backend.array import ArrayKernels, _run_quietly
+
+    class Fused(ArrayKernels):
+        def log_div(self, a: Any, b: Any) -> Any:
+            return self.binary("div", self.unary("log", a), b)
+
+    Fused.log_div = _run_quietly(Fused.log_div)  # type: ignore[method-assign]
+    kernels = Fused(numpy, "numpy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = kernels.log_div(kernels.from_rows([[0.0, 1.0]]), 0.0)
+    assert out[0, 0] == -math.inf and math.isnan(out[0, 1])

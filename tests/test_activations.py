@@ -1,5 +1,6 @@
 """match.nn's activations (activation.py, activation_functional.py) against torch float64:
-values and gradients of every function and Module, reprs, and named errors for bad input.
+values and gradients of every function and Module (the original ReLU, Sigmoid, Tanh, Softmax
+and LogSoftmax too), reprs, and named errors for bad input.
 
 Run on both backends: `pytest tests/test_activations.py` and `... --backend numpy`.
 """
@@ -14,7 +15,7 @@ import pytest
 import match
 import match.nn.functional as F
 from match import nn
-from tests.parity import assert_close, check_against_torch, random_rows, tensor
+from tests.parity import assert_close, check_against_torch, check_module, random_rows, tensor
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
@@ -206,3 +207,23 @@ BAD: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
 def test_bad_input_names_the_call(call: Callable[[], Any], error: type, name: str) -> None:
     with pytest.raises(error, match=name):
         call()
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        (nn.ReLU(), torch.nn.ReLU()),
+        (nn.LeakyReLU(), torch.nn.LeakyReLU()),
+        (nn.LeakyReLU(0.3), torch.nn.LeakyReLU(0.3)),
+        (nn.Sigmoid(), torch.nn.Sigmoid()),
+        (nn.Tanh(), torch.nn.Tanh()),
+        (nn.Softmax(dim=1), torch.nn.Softmax(dim=1)),
+        (nn.Softmax(dim=0), torch.nn.Softmax(dim=0)),
+        (nn.LogSoftmax(dim=1), torch.nn.LogSoftmax(dim=1)),
+        (nn.LogSoftmax(dim=0), torch.nn.LogSoftmax(dim=0)),
+        (nn.Identity(), torch.nn.Identity()),
+    ],
+    ids=lambda p: repr(p[0]),
+)
+def test_activations_match_torch(pair: tuple) -> None:
+    check_module(pair[0], pair[1], random_rows(4, 5, seed=3), what=repr(pair[0]))

@@ -1,10 +1,12 @@
-"""scaled_dot_product_attention, MultiheadAttention and TransformerEncoderLayer against torch
+"""Attention layers: scaled_dot_product_attention, SelfAttention, MultiheadAttention and
+TransformerEncoderLayer against torch
 float64: the same weights (torch's state dict loaded into Match) give the same outputs,
 attention weights and every gradient, at rtol 1e-7, on the active backend (`--backend numpy`
 for the other). Masks come in torch's two kinds: boolean (0/1 here) and additive float."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -16,8 +18,10 @@ from tests.parity import (
     assert_close,
     backward_weighted_sum,
     check_against_torch,
+    check_module,
     random_rows,
     tensor,
+    to_torch,
 )
 
 torch = pytest.importorskip("torch")
@@ -323,3 +327,49 @@ def test_bad_input_names_the_function(label: str) -> None:
     call, error, name = BAD_CALLS[label]
     with pytest.raises(error, match=rf"^{name}:"):
         call()
+
+
+# --- SelfAttention -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_self_attention_matches_torch(causal: bool) -> None:
+    match.manual_seed(6)
+    dim, n = 4, 5
+    m = nn.SelfAttention(dim, causal=causal)
+    assert [name for name, _ in m.named_parameters()] == [
+        "q.weight",
+        "q.bias",
+        "k.weight",
+        "k.bias",
+        "v.weight",
+        "v.bias",
+        "out.weight",
+        "out.bias",
+    ]
+
+    class TorchAttention(torch.nn.Module):
+        def __init__(self, sdpa: bool) -> None:
+            super().__init__()
+            self.sdpa = sdpa
+            self.q, self.k, self.v, self.out = (torch.nn.Linear(dim, dim) for _ in range(4))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            q, k, v = self.q(x), self.k(x), self.v(x)
+            if self.sdpa:
+                a = TF.scaled_dot_product_attention(q[None], k[None], v[None], is_causal=causal)[0]
+            else:
+                s = q @ k.T / math.sqrt(dim)
+                if causal:
+                    s = s.masked_fill(torch.ones(n, n).triu(1).bool(), -math.inf)
+                a = s.softmax(dim=1) @ v
+            return self.out(a)
+
+    x = random_rows(n, dim, seed=9)
+    for sdpa in (False, True):
+        m.zero_grad()
+        check_module(m, to_torch(m, TorchAttention(sdpa)), x, what=f"attention sdpa={sdpa}")
+    if causal:  # the first position only sees itself: changing later rows leaves it unchanged
+        x2 = [row[:] for row in x]
+        x2[-1] = [9.0] * dim
+        assert_close(m(match.mat(x))[0], m(match.mat(x2))[0], what="causal")

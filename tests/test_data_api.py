@@ -1,6 +1,7 @@
-"""match.data's torch-style API without torch: Dataset, TensorDataset, Subset, ConcatDataset,
-random_split, default_collate and both forms of DataLoader, and the errors they raise for bad
-input (each names the function or class the user called). Parity with torch is in
+"""match.data's loading API without torch: Dataset, TensorDataset, Subset, ConcatDataset,
+random_split, default_collate and both forms of DataLoader (torch's, and Match's plain lists:
+length, order, shuffling, drop_last, targets), and the errors they raise for bad input (each
+names the function or class the user called). Parity with torch is in
 tests/test_data_torch.py.
 """
 
@@ -21,6 +22,9 @@ from match.data import (
     Subset,
     TensorDataset,
     default_collate,
+    load_digits,
+    make_regression,
+    one_hot,
     random_split,
 )
 
@@ -365,3 +369,122 @@ def test_helpers_bad_input_names_the_helper(
 ) -> None:
     with pytest.raises(error, match=message):
         make()
+
+
+# --- DataLoader, Match's plain-list form: length, batches, shuffling, targets --------------------
+
+
+def _numbered(n: int) -> tuple[list[list[float]], list[int]]:
+    """A dataset whose label equals its row number, to check that pairs stay together."""
+    return [[float(i), float(-i)] for i in range(n)], list(range(n))
+
+
+def test_loader_len_with_and_without_drop_last() -> None:
+    X, y = _numbered(10)
+    assert len(DataLoader(X, y, batch_size=3)) == 4
+    assert len(DataLoader(X, y, batch_size=3, drop_last=True)) == 3
+    assert len(DataLoader(X, y, batch_size=5)) == 2
+    assert len(DataLoader(X, y, batch_size=5, drop_last=True)) == 2
+    assert len(DataLoader(X, y, batch_size=32)) == 1
+    assert len(DataLoader(X, y, batch_size=32, drop_last=True)) == 0
+
+
+def test_loader_length_mismatch_names_both_lengths() -> None:
+    X, y = _numbered(10)
+    with pytest.raises(ValueError, match=r"len\(X\)=10 and len\(y\)=9"):
+        DataLoader(X, y[:9])
+
+
+@pytest.mark.parametrize(
+    ("batch_size", "error"),
+    [(0, ValueError), (-4, ValueError), (2.5, TypeError), (True, TypeError)],
+)
+def test_loader_rejects_bad_batch_size(batch_size: object, error: type[Exception]) -> None:
+    X, y = _numbered(10)
+    with pytest.raises(error, match="DataLoader: batch_size must be a positive int"):
+        DataLoader(X, y, batch_size=batch_size)  # type: ignore[arg-type]
+
+
+def test_loader_rejects_empty_and_ragged_data() -> None:
+    with pytest.raises(ValueError, match="at least one sample"):
+        DataLoader([], [])
+    with pytest.raises(ValueError, match="row 0 has 2 values but row 1 has 1"):
+        DataLoader([[1.0, 2.0], [3.0]], [0, 1])
+
+
+def test_loader_rejects_mixed_targets() -> None:
+    with pytest.raises(TypeError, match="y must hold only"):
+        DataLoader([[1.0], [2.0]], [0, [1.0]])
+
+
+def _epoch_labels(loader: DataLoader) -> list[list[int]]:
+    """Run one epoch and return the labels of each batch."""
+    return [list(yb) for _, yb in loader]
+
+
+def test_loader_batches_in_order_without_shuffle() -> None:
+    X, y = _numbered(10)
+    loader = DataLoader(X, y, batch_size=4)
+    batches = list(loader)
+    assert len(batches) == len(loader) == 3
+    assert [yb for _, yb in batches] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    xb, _ = batches[2]
+    assert xb.tolist() == [[8.0, -8.0], [9.0, -9.0]]
+
+
+def test_loader_inputs_do_not_track_gradients() -> None:
+    X, y = _numbered(6)
+    xb, yb = next(iter(DataLoader(X, y, batch_size=4)))
+    assert xb.requires_grad is False
+    assert isinstance(yb, list)
+    assert all(isinstance(label, int) for label in yb)
+
+
+def test_loader_drop_last_skips_short_batch() -> None:
+    X, y = _numbered(10)
+    batches = _epoch_labels(DataLoader(X, y, batch_size=4, drop_last=True))
+    assert batches == [[0, 1, 2, 3], [4, 5, 6, 7]]
+
+
+def test_loader_shuffle_is_reproducible_and_changes_each_epoch() -> None:
+    X, y = _numbered(20)
+    first = DataLoader(X, y, batch_size=6, shuffle=True, seed=0)
+    second = DataLoader(X, y, batch_size=6, shuffle=True, seed=0)
+    epochs_first = [_epoch_labels(first) for _ in range(3)]
+    epochs_second = [_epoch_labels(second) for _ in range(3)]
+    assert epochs_first == epochs_second
+    assert epochs_first[0] != epochs_first[1]
+    for epoch in epochs_first:
+        assert [len(batch) for batch in epoch] == [6, 6, 6, 2]
+        assert sorted(label for batch in epoch for label in batch) == list(range(20))
+
+
+def test_loader_shuffled_pairs_stay_together() -> None:
+    X, y = _numbered(12)
+    for xb, yb in DataLoader(X, y, batch_size=5, shuffle=True, seed=3):
+        assert xb.tolist() == [[float(i), float(-i)] for i in yb]
+
+
+def test_loader_float_targets_become_column_matrix() -> None:
+    X, y = make_regression(n_samples=7, n_features=2, seed=0)
+    batches = list(DataLoader(X, y, batch_size=4))
+    _, yb = batches[0]
+    assert yb.tolist() == [[v] for v in y[:4]]
+    assert yb.requires_grad is False
+    assert batches[1][1].tolist() == [[v] for v in y[4:]]
+
+
+def test_loader_row_targets_become_matrix() -> None:
+    X, labels = _numbered(5)
+    targets = one_hot(labels)
+    _, yb = next(iter(DataLoader(X, targets, batch_size=3)))
+    assert yb.tolist() == targets[:3]
+    assert yb.requires_grad is False
+
+
+def test_loader_over_digits() -> None:
+    X, y = load_digits("test")
+    loader = DataLoader(X, y, batch_size=64, shuffle=True, seed=0)
+    assert len(loader) == 6
+    sizes = [len(yb) for _, yb in loader]
+    assert sizes == [64, 64, 64, 64, 64, 40]

@@ -1,10 +1,13 @@
-"""match.gradcheck: every op's backward agrees with finite differences; wrong ones are caught."""
+"""match.gradcheck: every op's backward and every function of match.nn.functional agree with
+finite differences (guards find the ones with no case here); wrong backwards are caught."""
 
 from __future__ import annotations
 
+import ast
 import re
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -204,17 +207,96 @@ def test_losses(name: str) -> None:
     assert gradcheck(lambda a: LOSSES[name](functional, a), m(A), raise_exception=True)
 
 
+# -- the rest of match.nn.functional: activations, distances and the other losses ---------------
+
+LABELS = [1, -1]  # one label (1 or -1) per row of A
+SIGNS = [[1.0, -1.0, 1.0], [-1.0, 1.0, 1.0]]
+SHIFT = [[0.1, -0.2, 0.3]]  # (1, 3)
+
+
+def _const(values: list[list[float]]) -> Matrix:
+    return mat(values, requires_grad=False)
+
+
+# name -> (function of the inputs, the inputs): every input takes a gradient
+FUNCTIONAL: dict[str, tuple[Any, list[list[list[float]]]]] = {
+    # match/nn/activation_functional.py
+    "gelu": (lambda F, a: F.gelu(a), [A]),
+    "silu": (lambda F, a: F.silu(a), [A]),
+    "elu": (lambda F, a: F.elu(a, alpha=0.7), [A]),
+    "softplus": (lambda F, a: F.softplus(a, beta=2.0), [A]),
+    "mish": (lambda F, a: F.mish(a), [A]),
+    "hardtanh": (lambda F, a: F.hardtanh(a), [A]),
+    "relu6": (lambda F, a: F.relu6(a), [A]),
+    "softsign": (lambda F, a: F.softsign(a), [A]),
+    "hardsigmoid": (lambda F, a: F.hardsigmoid(a), [A]),
+    "hardswish": (lambda F, a: F.hardswish(a), [A]),
+    "prelu": (lambda F, a, w: F.prelu(a, w), [A, ROW]),
+    "relu": (lambda F, a: F.relu(a), [A]),
+    "leaky_relu": (lambda F, a: F.leaky_relu(a, 0.2), [A]),
+    "sigmoid": (lambda F, a: F.sigmoid(a), [A]),
+    "tanh": (lambda F, a: F.tanh(a), [A]),
+    "softmax": (lambda F, a: F.softmax(a, dim=1), [A]),
+    "log_softmax": (lambda F, a: F.log_softmax(a, dim=0), [A]),
+    "linear": (lambda F, a, w, b: F.linear(a, w, b), [A, W, BIAS]),
+    "layer_norm": (lambda F, a, w, b: F.layer_norm(a, 3, w, b), [A, ROW, SHIFT]),
+    # match/nn/loss_functions.py (the losses of LOSSES above are not repeated)
+    "kl_div": (
+        lambda F, a: F.kl_div(a.log_softmax(1), _const(PROB), reduction="batchmean"),
+        [A],
+    ),
+    "poisson_nll_loss": (lambda F, a: F.poisson_nll_loss(a, _const(P), full=True), [A]),
+    "gaussian_nll_loss": (lambda F, a, v: F.gaussian_nll_loss(a, _const(B), v), [A, P]),
+    "normalize": (lambda F, a: F.normalize(a, p=3.0, dim=1), [A]),
+    "cosine_similarity": (lambda F, a, b: F.cosine_similarity(a, b), [A, B]),
+    "pairwise_distance": (lambda F, a, b: F.pairwise_distance(a, b), [A, B]),
+    "cosine_embedding_loss": (lambda F, a, b: F.cosine_embedding_loss(a, b, LABELS), [A, B]),
+    "margin_ranking_loss": (
+        lambda F, a, b: F.margin_ranking_loss(a, b, LABELS, margin=0.1),
+        [A, B],
+    ),
+    "hinge_embedding_loss": (lambda F, a: F.hinge_embedding_loss(a, LABELS), [A]),
+    "soft_margin_loss": (lambda F, a: F.soft_margin_loss(a, _const(SIGNS)), [A]),
+}
+NOT_DIFFERENTIABLE = {"one_hot"}  # class indices in, a constant out
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONAL))
+def test_functional(name: str) -> None:
+    import match.nn.functional as functional
+
+    fn, inputs = FUNCTIONAL[name]
+    assert gradcheck(lambda *xs: fn(functional, *xs), *[m(v) for v in inputs], raise_exception=True)
+
+
 # -- every op is covered --------------------------------------------------------------------------
 
 
+# Ops whose gradcheck lives in another file, with the test that does it.
+GRADCHECKED_ELSEWHERE = {
+    "checkpoint": "tests/test_function.py::test_checkpoint_gradcheck_and_errors"
+}
+
+
 def _ops_in_source() -> set[str]:
-    """Op names given to _result(...) as literals in the library, plus the computed ones."""
+    """Op names given to _result(...) as literals in any module of the library (matrix.py,
+    nn/loss_functions.py, tools/function.py ...), plus the computed ones."""
     names = {"max", "min", "maximum", "minimum"}  # _result(op, ...) with op computed
-    root = Path(match.__file__).parent
-    for path in (root / "matrix.py", root / "nn" / "functional.py"):
-        if path.exists():
-            names |= set(re.findall(r'_result\(\s*"(\w+)"', path.read_text()))
-    return names
+    for path in Path(match.__file__).parent.rglob("*.py"):
+        names |= set(re.findall(r'_result\(\s*"(\w+)"', path.read_text()))
+    return names - set(GRADCHECKED_ELSEWHERE)
+
+
+def _functions_in_source() -> set[str]:
+    """The public functions that match.nn.functional takes from the modules defining them."""
+    import match.nn.functional as functional
+
+    root = Path(match.__file__).parent / "nn"
+    names: set[str] = set()
+    for path in (root / "activation_functional.py", root / "loss_functions.py"):
+        tree = ast.parse(path.read_text())
+        names |= {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    return (names & set(functional.__all__)) - NOT_DIFFERENTIABLE
 
 
 def _ops_exercised() -> set[str]:
@@ -243,6 +325,12 @@ def _ops_exercised() -> set[str]:
 def test_every_op_in_the_library_is_gradchecked() -> None:
     missing = _ops_in_source() - _ops_exercised()
     assert not missing, f"add gradcheck cases for: {sorted(missing)}"
+
+
+def test_every_function_of_nn_functional_is_gradchecked() -> None:
+    covered = {name.removesuffix("_sum") for name in LOSSES} | set(FUNCTIONAL)
+    missing = _functions_in_source() - covered
+    assert not missing, f"add FUNCTIONAL (or LOSSES) cases for: {sorted(missing)}"
 
 
 # -- catching mistakes --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """match.nn.init against torch.nn.init: gains and fans exactly, the deterministic fills exactly,
 and the random ones by their bounds and spread (the random streams differ, the distributions
-must not). Runs on both backends (`--backend numpy`).
+must not); the fills and draws row by row, and the layers' own init. Runs on both backends
+(`--backend numpy`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 
 import match
 from match import nn
+from match.list2d import rng
 from match.nn import init
 from tests.parity import assert_close
 
@@ -202,3 +204,65 @@ BAD: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
 def test_bad_input_names_the_call(call: Callable[[], Any], error: type, name: str) -> None:
     with pytest.raises(error, match=name):
         call()
+
+
+# --- fills, draws row by row, the layers' own init -----------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "args"), [("zeros_", ()), ("ones_", ()), ("constant_", (-2.5,))])
+def test_init_fills_match_torch(name: str, args: tuple) -> None:
+    p = match.randn(3, 4)
+    data = p.data
+    assert getattr(nn.init, name)(p, *args) is p
+    assert p.data is data  # in place
+    assert_close(p, getattr(torch.nn.init, name)(torch.empty(3, 4, dtype=torch.float64), *args))
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "draw"),
+    [
+        ("uniform_", (-0.5, 2.0), lambda r: r.uniform(-0.5, 2.0)),
+        ("normal_", (1.0, 3.0), lambda r: r.gauss(1.0, 3.0)),
+    ],
+)
+def test_init_random_draws_row_by_row(name: str, args: tuple, draw: object) -> None:
+    fill = getattr(nn.init, name)
+    p = match.zeros(3, 4)
+    assert fill(p, *args, generator=random.Random(5)) is p
+    r = random.Random(5)
+    assert p.tolist() == [[draw(r) for _ in range(4)] for _ in range(3)]
+    match.manual_seed(7)
+    fill(p, *args)
+    match.manual_seed(7)
+    r = rng()
+    assert p.tolist() == [[draw(r) for _ in range(4)] for _ in range(3)]
+
+
+def test_init_random_moments() -> None:
+    match.manual_seed(0)
+    u = nn.init.uniform_(match.zeros(100, 100), -1.0, 3.0)
+    assert u.min().item() >= -1.0 and u.max().item() < 3.0
+    assert u.mean().item() == pytest.approx(1.0, abs=0.05)
+    n = nn.init.normal_(match.zeros(100, 100), 2.0, 0.5)
+    assert n.mean().item() == pytest.approx(2.0, abs=0.02)
+    assert n.var().item() ** 0.5 == pytest.approx(0.5, abs=0.02)
+
+
+def test_init_layers_draw_what_torch_style_init_gives() -> None:
+    # Linear(3, 2) draws its weight, then its bias, from uniform(-1/sqrt(3), 1/sqrt(3)).
+    match.manual_seed(4)
+    layer = nn.Linear(3, 2)
+    bound = 1.0 / math.sqrt(3)
+    match.manual_seed(4)
+    w = nn.init.uniform_(match.zeros(2, 3), -bound, bound)
+    b = nn.init.uniform_(match.zeros(1, 2), -bound, bound)
+    assert layer.weight.tolist() == w.tolist() and layer.bias.tolist() == b.tolist()
+
+
+def test_init_errors() -> None:
+    with pytest.raises(ValueError, match="uniform_: expected a <= b"):
+        nn.init.uniform_(match.zeros(1, 1), 1.0, 0.0)
+    with pytest.raises(ValueError, match="normal_: std must be at least 0"):
+        nn.init.normal_(match.zeros(1, 1), 0.0, -1.0)
+    with pytest.raises(TypeError, match="constant_: expected a Matrix, got list"):
+        nn.init.constant_([[0.0]], 1.0)

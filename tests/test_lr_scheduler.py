@@ -1,6 +1,7 @@
 """Every learning-rate scheduler against torch.optim.lr_scheduler: the same optimizer settings
 give the same learning rates, bit for bit (==, not approx), over 60 steps; momentum and betas
-too where OneCycleLR cycles them. Then saving and resuming a scheduler."""
+too where OneCycleLR cycles them; the first schedulers over two parameter groups, against torch
+to rtol 1e-12. Then saving and resuming a scheduler."""
 
 from __future__ import annotations
 
@@ -158,12 +159,6 @@ def test_reduce_lr_on_plateau_takes_a_1x1_matrix() -> None:
     assert sched.get_last_lr() == [0.1 * 0.1, 0.3 * 0.1]
 
 
-def test_import_paths() -> None:
-    for name in lr_scheduler.__all__:
-        assert getattr(optim, name) is getattr(lr_scheduler, name)
-    assert match.optim.lr_scheduler is lr_scheduler
-
-
 @pytest.mark.parametrize(
     "make",
     [
@@ -218,4 +213,51 @@ def test_one_cycle_refuses_to_run_past_total_steps() -> None:
     for _ in range(3):
         sched.step()
     with pytest.raises(ValueError, match="OneCycleLR"):
+        sched.step()
+
+
+# --- the first schedulers, two parameter groups, to rtol 1e-12 -----------------------------------
+
+
+SCHEDULERS = [
+    ("StepLR", {"step_size": 3}),
+    ("StepLR", {"step_size": 2, "gamma": 0.5}),
+    ("ExponentialLR", {"gamma": 0.9}),
+    ("CosineAnnealingLR", {"T_max": 10}),
+    ("CosineAnnealingLR", {"T_max": 7, "eta_min": 0.01}),
+]
+
+
+@pytest.mark.parametrize(
+    "name,kwargs", SCHEDULERS, ids=[f"{n}-{sorted(k.items())}" for n, k in SCHEDULERS]
+)
+def test_scheduler_matches_torch(name: str, kwargs: dict) -> None:
+    opt_m = optim.SGD(
+        [{"params": [match.ones(1, 1)]}, {"params": [match.ones(1, 1)], "lr": 0.3}], lr=0.1
+    )
+    opt_t = torch.optim.SGD(
+        [
+            {"params": [torch.ones(1, requires_grad=True)]},
+            {"params": [torch.ones(1, requires_grad=True)], "lr": 0.3},
+        ],
+        lr=0.1,
+    )
+    sched_m = getattr(optim, name)(opt_m, **kwargs)
+    sched_t = getattr(torch.optim.lr_scheduler, name)(opt_t, **kwargs)
+    for epoch in range(30):  # past T_max, where cosine turns back up
+        assert sched_m.get_last_lr() == pytest.approx(
+            sched_t.get_last_lr(), rel=1e-12, abs=1e-15
+        ), epoch
+        assert [g["lr"] for g in opt_m.param_groups] == sched_m.get_last_lr()
+        opt_t.step()
+        sched_m.step()
+        sched_t.step()
+
+
+def test_cosine_closed_form_through_match_optim() -> None:
+    opt = optim.SGD([match.ones(1, 1)], lr=1.0)
+    sched = optim.CosineAnnealingLR(opt, T_max=8, eta_min=0.1)
+    for t in range(9):
+        expected = 0.1 + 0.9 * (1 + math.cos(math.pi * t / 8)) / 2
+        assert sched.get_last_lr()[0] == pytest.approx(expected, rel=1e-12)
         sched.step()

@@ -1,6 +1,7 @@
 """Bad input to match.optim: every optimizer and scheduler refuses it with the exception torch
 users expect and a message that names the class the user called (issue 10), and a failed
-`load_state_dict` leaves the optimizer as it was."""
+`load_state_dict` leaves the optimizer as it was. (Hostile state from a file:
+tests/test_hostile_files.py.)"""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ import pytest
 import match
 from match import nn, optim
 from match.optim import lr_scheduler
+from tests.parity import (
+    TRAIN_X,
+    TRAIN_Y,
+    models,
+)
 
 OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam"]
 WITH_BETAS = ["Adam", "AdamW", "NAdam", "RAdam"]
@@ -225,3 +231,33 @@ def test_failed_load_state_dict_changes_nothing(case: str) -> None:
     with pytest.raises(error, match="load_state_dict"):
         opt.load_state_dict(corrupt(before, damage))
     assert opt.state_dict() == before
+
+
+def test_invalid_arguments() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        optim.SGD([])
+    with pytest.raises(ValueError, match="Nesterov"):
+        optim.SGD([match.ones(1, 1)], nesterov=True)
+    with pytest.raises(TypeError):
+        optim.SGD(match.ones(1, 1))
+    p = match.ones(1, 1)
+    with pytest.raises(ValueError, match="more than one"):
+        optim.SGD([{"params": [p]}, {"params": [p]}])
+    with pytest.raises(ValueError, match="betas"):
+        optim.Adam([p], betas=(1.0, 0.9))
+
+
+def test_load_state_dict_rejects_mismatches() -> None:
+    m, _ = models()
+    opt = optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
+    xm = match.mat(TRAIN_X, requires_grad=False)
+    nn.MSELoss()(m(xm), match.mat(TRAIN_Y, requires_grad=False)).backward()
+    opt.step()
+    sd = opt.state_dict()
+    other = optim.SGD(m[0].parameters(), lr=0.1, momentum=0.9)
+    with pytest.raises(ValueError, match="parameters"):
+        other.load_state_dict(sd)
+    bad = {"state": {"0": {"momentum_buffer": [[1.0]]}}, "param_groups": sd["param_groups"]}
+    with pytest.raises(ValueError, match="shape"):
+        opt.load_state_dict(bad)
+    assert opt.state_dict() == sd  # unchanged

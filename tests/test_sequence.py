@@ -1,16 +1,18 @@
-"""RNN, GRU, LSTM and Embedding against torch float64: the same weights (torch's state dict
-loaded into Match) give the same outputs, final states and every gradient (inputs, initial
-states, parameters), at rtol 1e-7, on the active backend (`--backend numpy` for the other)."""
+"""Sequence layers against torch float64: RNN, GRU, LSTM, their cells and Embedding: the same
+weights (torch's state dict loaded into Match) give the same outputs, final states and every
+gradient (inputs, initial states, parameters), at rtol 1e-7, on the active backend
+(`--backend numpy` for the other)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
 
 import match
 from match import nn
-from tests.parity import assert_close, backward_weighted_sum, random_rows, tensor
+from tests.parity import assert_close, backward_weighted_sum, random_rows, tensor, to_torch
 
 torch = pytest.importorskip("torch")
 D = torch.float64
@@ -270,3 +272,115 @@ def test_embedding_bad_input_names_the_class(label: str) -> None:
     call, error = BAD_EMBEDDING_CALLS[label]
     with pytest.raises(error, match=r"^Embedding"):
         call()
+
+
+def test_embedding_matches_torch_and_checks_indices() -> None:
+    match.manual_seed(2)
+    m = nn.Embedding(6, 3)
+    t = to_torch(m, torch.nn.Embedding(6, 3))
+    for idx in ([1, 4, 1, 0], match.mat([[5.0], [1.0], [1.0]], requires_grad=False)):
+        m.zero_grad()
+        t.zero_grad()
+        flat = [1, 4, 1, 0] if isinstance(idx, list) else [5, 1, 1]
+        ym, yt = m(idx), t(torch.tensor(flat))
+        assert_close(ym, yt, what="Embedding")
+        up = random_rows(*ym.shape, seed=1)
+        ym.backward(match.mat(up))
+        yt.backward(torch.tensor(up, dtype=D))
+        assert_close(m.weight.grad, t.weight.grad, what="Embedding grad")  # repeats add up
+    with pytest.raises(IndexError, match="index 6"):
+        m([0, 6])
+    with pytest.raises(IndexError, match="index -1"):
+        m([-1])
+    match.manual_seed(3)
+    big = [v for row in nn.Embedding(400, 10).weight.tolist() for v in row]
+    mean = sum(big) / len(big)
+    std = math.sqrt(sum((v - mean) ** 2 for v in big) / len(big))
+    assert abs(mean) < 0.05 and abs(std - 1) < 0.05  # N(0, 1) as in torch
+
+
+# --- the cells: RNNCell, GRUCell, LSTMCell -------------------------------------------------------
+
+
+def run_cell(m: nn.Module, t: torch.nn.Module, x: list, state: tuple | None, lstm: bool) -> None:
+    xm, xt = match.mat(x), tensor(x)
+    if state is None:
+        ym, yt = m(xm), t(xt)
+        sm = st = ()
+    else:
+        sm = tuple(match.mat(s) for s in state)
+        st = tuple(tensor(s) for s in state)
+        ym = m(xm, sm if lstm else sm[0])
+        yt = t(xt, st if lstm else st[0])
+    ym = ym if lstm else (ym,)
+    yt = yt if lstm else (yt,)
+    total_m, total_t = None, 0
+    for k, (a, b) in enumerate(zip(ym, yt)):
+        assert_close(a, b, what=f"{type(m).__name__} output {k}")
+        w = random_rows(*a.shape, seed=50 + k)
+        term = (a * match.mat(w, requires_grad=False)).sum()
+        total_m = term if total_m is None else total_m + term
+        total_t = total_t + (b * torch.tensor(w, dtype=D)).sum()
+    total_m.backward()
+    total_t.backward()
+    assert_close(xm.grad, xt.grad, what="input grad")
+    for a, b in zip(sm, st):
+        assert_close(a.grad, b.grad, what="state grad")
+    tparams = dict(t.named_parameters())
+    for name, p in m.named_parameters():
+        assert_close(p.grad, tparams[name].grad.reshape(p.shape), what=f"grad {name}")
+
+
+@pytest.mark.parametrize("kind", ["rnn", "rnn_relu", "gru", "lstm"])
+def test_recurrent_cells_match_torch(kind: str) -> None:
+    match.manual_seed(4)
+    if kind.startswith("rnn"):
+        nl = "relu" if kind == "rnn_relu" else "tanh"
+        m, t = nn.RNNCell(3, 4, nonlinearity=nl), torch.nn.RNNCell(3, 4, nonlinearity=nl)
+    elif kind == "gru":
+        m, t = nn.GRUCell(3, 4), torch.nn.GRUCell(3, 4)
+    else:
+        m, t = nn.LSTMCell(3, 4), torch.nn.LSTMCell(3, 4)
+    names = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+    assert [n for n, _ in m.named_parameters()] == names
+    assert all(
+        m.state_dict()[n] and torch.tensor(m.state_dict()[n]).numel() == getattr(t, n).numel()
+        for n in names
+    )
+    bound = 1 / math.sqrt(4)
+    assert all(abs(v) <= bound for p in m.parameters() for row in p.tolist() for v in row)
+    t = to_torch(m, t)
+    lstm = kind == "lstm"
+    x = random_rows(2, 3, seed=5)
+    run_cell(m, t, x, None, lstm)
+    m.zero_grad()
+    t.zero_grad()
+    state = (
+        (random_rows(2, 4, seed=6), random_rows(2, 4, seed=7))
+        if lstm
+        else (random_rows(2, 4, seed=6),)
+    )
+    run_cell(m, t, x, state, lstm)
+
+
+def test_weights_move_from_torch_cells_to_match() -> None:
+    t = torch.nn.GRUCell(2, 3).to(D)
+    m = nn.GRUCell(2, 3)
+    m.load_state_dict(t.state_dict())
+    x = random_rows(4, 2, seed=8)
+    assert_close(m(match.mat(x)), t(tensor(x)), what="GRU from torch")
+
+
+def test_embedding_takes_a_row_of_positions_like_torch_1d_input() -> None:
+    """`pos = nn.Embedding(T, d)(match.arange(T))`, the position line of GPT tutorials."""
+    emb = nn.Embedding(6, 3)
+    ref = torch.nn.Embedding(6, 3).double()
+    with torch.no_grad():
+        ref.weight.copy_(torch.tensor(emb.weight.tolist(), dtype=torch.float64))
+    out = emb(match.arange(4))
+    expected = ref(torch.arange(4))
+    assert out.shape == (4, 3)
+    assert out.tolist() == expected.tolist()
+    out.sum().backward()
+    expected.sum().backward()
+    assert emb.weight.grad.tolist() == ref.weight.grad.tolist()

@@ -1,4 +1,6 @@
-"""The losses and distances of match.nn against torch float64: every reduction, every option,
+"""Every loss and distance of match.nn against torch float64 (regression, binary, classification
+with ignore_index and probability targets, KL, NLL, margin and embedding losses, similarities and
+norms): every reduction, every option,
 values and the gradients of every input that takes one (rtol 1e-7), module and functional form.
 
 Match is 2D, so torch's 1D per-sample results (N,) are compared as Match's (N, 1) columns.
@@ -289,3 +291,258 @@ def test_bad_input_names_the_loss(call: Callable[[], Any], error: type, message:
     with pytest.raises(error) as info:
         call()
     assert message in str(info.value)
+
+
+# --- regression, binary and classification losses ------------------------------------------------
+
+
+def check_loss(m_loss, t_loss, x_rows, target_m, target_t, what: str) -> None:
+    xm, xt = match.mat(x_rows), tensor(x_rows)
+    lm, lt = m_loss(xm, target_m), t_loss(xt, target_t)
+    if lt.dim() == 1:
+        lt = lt.reshape(-1, 1)
+    assert_close(lm, lt, what=f"{what} value")
+    up = random_rows(*lm.shape, seed=13)
+    lm.backward(match.mat(up))
+    lt.backward(torch.tensor(up, dtype=D).reshape(lt.shape))
+    assert_close(xm.grad, xt.grad, what=f"{what} grad")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_regression_losses_match_torch(reduction: str) -> None:
+    x, y = random_rows(4, 3, seed=14), random_rows(4, 3, seed=15, low=-3, high=3)
+    y[0][0] = x[0][0]  # an exact tie: L1's gradient is 0 there, as in torch
+    ym, yt = match.mat(y, requires_grad=False), tensor(y, requires_grad=False)
+    for m_loss, t_loss in [
+        (nn.MSELoss(reduction), torch.nn.MSELoss(reduction=reduction)),
+        (nn.L1Loss(reduction), torch.nn.L1Loss(reduction=reduction)),
+        (nn.HuberLoss(reduction), torch.nn.HuberLoss(reduction=reduction)),
+        (nn.HuberLoss(reduction, delta=0.5), torch.nn.HuberLoss(reduction=reduction, delta=0.5)),
+        (
+            nn.SmoothL1Loss(reduction, beta=0.7),
+            torch.nn.SmoothL1Loss(reduction=reduction, beta=0.7),
+        ),
+    ]:
+        check_loss(m_loss, t_loss, x, ym, yt, repr(m_loss))
+
+
+def test_mse_gradient_reaches_the_target_too() -> None:
+    x, y = random_rows(3, 2, seed=16), random_rows(3, 2, seed=17)
+    ym, yt = match.mat(y), tensor(y)
+    check_loss(nn.MSELoss(), torch.nn.MSELoss(), x, ym, yt, "mse")
+    assert_close(ym.grad, yt.grad, what="target grad")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_binary_losses_match_torch(reduction: str) -> None:
+    p = [[0.1, 0.9, 0.5], [0.0, 1.0, 0.3], [0.99, 0.01, 0.7]]  # includes exact 0 and 1
+    y = [[0.0, 1.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.5]]
+    ym, yt = match.mat(y, requires_grad=False), tensor(y, requires_grad=False)
+    check_loss(
+        nn.BCELoss(reduction=reduction), torch.nn.BCELoss(reduction=reduction), p, ym, yt, "BCE"
+    )
+    w = [[0.5, 2.0, 1.0]]
+    check_loss(
+        nn.BCELoss(weight=w, reduction=reduction),
+        torch.nn.BCELoss(weight=tensor(w, False), reduction=reduction),
+        p,
+        ym,
+        yt,
+        "BCE w",
+    )
+    logits = [[1000.0, -1000.0, 0.0], [-40.0, 40.0, 3.0], [0.5, -2.0, 1e-9]]
+    check_loss(
+        nn.BCEWithLogitsLoss(reduction=reduction),
+        torch.nn.BCEWithLogitsLoss(reduction=reduction),
+        logits,
+        ym,
+        yt,
+        "BCEWithLogits",
+    )
+    pw = [[2.0, 0.5, 3.0]]
+    check_loss(
+        nn.BCEWithLogitsLoss(reduction=reduction, pos_weight=pw, weight=w),
+        torch.nn.BCEWithLogitsLoss(
+            reduction=reduction, pos_weight=tensor(pw, False)[0], weight=tensor(w, False)
+        ),
+        logits,
+        ym,
+        yt,
+        "BCEWithLogits pos_weight",
+    )
+
+
+def test_bce_rejects_values_outside_0_1() -> None:
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        nn.BCELoss()(match.mat([[1.5]]), [[1.0]])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_classification_losses_match_torch(reduction: str) -> None:
+    logits = random_rows(5, 4, seed=18, low=-3, high=3)
+    targets = [2, 0, 3, 3, 1]
+    tt = torch.tensor(targets)
+    col = match.mat([[float(i)] for i in targets], requires_grad=False)
+    w = [0.5, 1.0, 2.0, 1.5]
+    wt = torch.tensor(w, dtype=D)
+    cases = [
+        (nn.CrossEntropyLoss(reduction=reduction), torch.nn.CrossEntropyLoss(reduction=reduction)),
+        (
+            nn.CrossEntropyLoss(weight=w, reduction=reduction),
+            torch.nn.CrossEntropyLoss(weight=wt, reduction=reduction),
+        ),
+        (
+            nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.2),
+            torch.nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.2),
+        ),
+        (
+            nn.CrossEntropyLoss(weight=w, reduction=reduction, label_smoothing=0.1),
+            torch.nn.CrossEntropyLoss(weight=wt, reduction=reduction, label_smoothing=0.1),
+        ),
+        (nn.NLLLoss(reduction=reduction), torch.nn.NLLLoss(reduction=reduction)),
+        (
+            nn.NLLLoss(weight=w, reduction=reduction),
+            torch.nn.NLLLoss(weight=wt, reduction=reduction),
+        ),
+    ]
+    for m_loss, t_loss in cases:
+        for target in (targets, col):
+            check_loss(m_loss, t_loss, logits, target, tt, repr(m_loss))
+
+
+def test_cross_entropy_ignore_index_and_probability_targets() -> None:
+    logits = random_rows(4, 3, seed=19)
+    targets = [1, -100, 2, 0]
+    for smoothing in (0.0, 0.3):
+        check_loss(
+            nn.CrossEntropyLoss(label_smoothing=smoothing),
+            torch.nn.CrossEntropyLoss(label_smoothing=smoothing),
+            logits,
+            targets,
+            torch.tensor(targets),
+            "ignore_index",
+        )
+        w = [0.5, 2.0, 1.5]
+        for reduction in ("mean", "sum", "none"):
+            check_loss(
+                nn.CrossEntropyLoss(weight=w, reduction=reduction, label_smoothing=smoothing),
+                torch.nn.CrossEntropyLoss(
+                    weight=torch.tensor(w, dtype=D), reduction=reduction, label_smoothing=smoothing
+                ),
+                logits,
+                targets,
+                torch.tensor(targets),
+                "ignore_index weighted",
+            )
+    probs = [[0.2, 0.3, 0.5], [1.0, 0.0, 0.0], [0.1, 0.1, 0.8], [0.3, 0.3, 0.4]]
+    for reduction in ("mean", "none"):
+        check_loss(
+            nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.1),
+            torch.nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.1),
+            logits,
+            match.mat(probs, requires_grad=False),
+            tensor(probs, False),
+            "probabilities",
+        )
+
+
+def test_class_index_errors() -> None:
+    x = match.mat(random_rows(3, 4, seed=20))
+    with pytest.raises(IndexError, match="index 4"):
+        nn.CrossEntropyLoss()(x, [0, 4, 1])
+    with pytest.raises(IndexError, match="index -2"):
+        nn.NLLLoss()(x, [0, -2, 1])
+    with pytest.raises(ValueError, match="expected 3 targets"):
+        nn.CrossEntropyLoss()(x, [0, 1])
+    with pytest.raises(ValueError, match="not a class index"):
+        nn.CrossEntropyLoss()(x, [0, 1.5, 1])
+    with pytest.raises(ValueError, match="reduction"):
+        nn.MSELoss(reduction="avg")
+
+
+# --- ignore_index inside [0, C), and the errors that name the module -----------------------------
+
+LOGITS = random_rows(6, 4, seed=31, low=-3.0, high=3.0)
+
+
+TARGETS = [0, 2, 0, 3, 1, 0]  # PAD = 0 on three rows
+
+
+WEIGHTS = [0.5, 2.0, 1.5, 1.0]
+
+
+def run_loss(m_loss: nn.Module, t_loss: Any, target: Any, what: str) -> None:
+    xm, xt = match.mat(LOGITS), tensor(LOGITS)
+    lm, lt = m_loss(xm, target), t_loss(xt, torch.tensor(TARGETS))
+    lt = lt.reshape(-1, 1) if lt.dim() == 1 else lt
+    assert_close(lm, lt, what=f"{what} value")
+    up = random_rows(*lm.shape, seed=32)
+    lm.backward(match.mat(up))
+    lt.backward(tensor(up, requires_grad=False).reshape(lt.shape))
+    assert_close(xm.grad, xt.grad, what=f"{what} grad")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("ignore_index", [0, 3, -100])
+def test_cross_entropy_ignore_index_inside_the_classes(
+    reduction: str, weighted: bool, smoothing: float, ignore_index: int
+) -> None:
+    w = WEIGHTS if weighted else None
+    wt = torch.tensor(WEIGHTS, dtype=D) if weighted else None
+    column = match.mat([[float(t)] for t in TARGETS], requires_grad=False)
+    for target in (TARGETS, column):
+        run_loss(
+            nn.CrossEntropyLoss(w, ignore_index, reduction, smoothing),
+            torch.nn.CrossEntropyLoss(
+                wt, ignore_index=ignore_index, reduction=reduction, label_smoothing=smoothing
+            ),
+            target,
+            f"CrossEntropyLoss(ignore_index={ignore_index})",
+        )
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_nll_loss_ignore_index_zero(reduction: str, weighted: bool) -> None:
+    w = WEIGHTS if weighted else None
+    wt = torch.tensor(WEIGHTS, dtype=D) if weighted else None
+    run_loss(
+        nn.NLLLoss(w, 0, reduction),
+        torch.nn.NLLLoss(wt, ignore_index=0, reduction=reduction),
+        TARGETS,
+        "NLLLoss(ignore_index=0)",
+    )
+
+
+def test_ignored_rows_get_no_gradient() -> None:
+    x = match.mat(LOGITS)
+    nn.CrossEntropyLoss(ignore_index=0)(x, TARGETS).backward()
+    for row, target in zip(x.grad.tolist(), TARGETS):
+        assert (target == 0) == all(g == 0.0 for g in row)
+
+
+def test_every_row_ignored_gives_nan_mean_as_torch() -> None:
+    lm = nn.CrossEntropyLoss(ignore_index=1)(match.mat(LOGITS[:2]), [1, 1])
+    lt = torch.nn.CrossEntropyLoss(ignore_index=1)(tensor(LOGITS[:2]), torch.tensor([1, 1]))
+    assert math.isnan(lm.item()) and math.isnan(lt.item())
+
+
+def test_bad_target_is_found_without_reading_good_rows() -> None:
+    x = match.mat(LOGITS)
+    with pytest.raises(IndexError, match="cross_entropy: target index 7 in row 2"):
+        nn.functional.cross_entropy(x, match.mat([[0.0], [1.0], [7.0], [1.0], [1.0], [0.0]]))
+    with pytest.raises(ValueError, match="nll_loss: target 0.5 in row 0 is not a class index"):
+        nn.functional.nll_loss(x, match.mat([[0.5], [1.0], [2.0], [1.0], [1.0], [0.0]]))
+    with pytest.raises(ValueError, match="target nan in row 1"):
+        nn.functional.nll_loss(x, match.mat([[0.0], [math.nan], [2.0], [1.0], [1.0], [0.0]]))
+
+
+def test_loss_errors_name_the_module_then_the_function() -> None:
+    with pytest.raises(ValueError) as info:
+        nn.MSELoss()(match.ones(2, 2), match.ones(1, 3))
+    assert str(info.value).startswith("MSELoss: mse_loss: input shape (2, 2) and target shape")
+    with pytest.raises(IndexError) as info:
+        nn.CrossEntropyLoss()(match.ones(2, 2), [0, 5])
+    assert str(info.value).startswith("CrossEntropyLoss: cross_entropy: target index 5 in row 1")

@@ -1,15 +1,23 @@
-"""The layering promise: each module of match imports only modules of its own layer or below,
-so there is no import cycle, and only the backend's array module knows numpy and cupy."""
+"""How match imports: the layering promise (each module imports only modules of its own layer or
+below, so there is no import cycle, and only the backend's array module knows numpy and cupy),
+`import match` leaving numpy, cupy, matplotlib and the slow standard modules for later, and the
+import paths of the subpackages (match.nn.functional, utils, init, match.optim.lr_scheduler)."""
 
 from __future__ import annotations
 
 import ast
+import importlib
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "match"
+import match
+from match import nn, optim
+from match.optim import lr_scheduler
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "match"
 
 # Bottom up. A module may import its own layer or lower ones, never a higher one.
 LAYERS = [
@@ -29,7 +37,7 @@ def layer_of(module: str) -> int:
     for level, names in enumerate(LAYERS):
         if top in names:
             return level
-    raise AssertionError(f"match.{module} is in no layer of tests/test_layers.py: add it")
+    raise AssertionError(f"match.{module} is in no layer of tests/test_imports.py: add it")
 
 
 def imports_of(path: Path) -> list[str]:
@@ -81,3 +89,43 @@ def test_import_match_imports_no_numpy_and_no_cycle() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
     assert out.stdout.split() == ["False", "False", "False"]
+
+
+def test_import_match_leaves_slow_modules_for_later() -> None:
+    code = (
+        "import sys, match\n"
+        "later = {'json', 'pathlib', 'logging', 'subprocess', 'shutil', 'importlib.resources',\n"
+        "         'match.serialize', 'match.tools.viz'}\n"
+        "print(sorted(later & set(sys.modules)))\n"
+        "from match import save, load\n"
+        "print(callable(save) and match.load is load, 'match.serialize' in sys.modules)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("MATCH_ACCEL", None)
+    # -S: no site module, which may import some of these itself (through .pth files)
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["[]", "True True"]
+
+
+# --- import paths: the subpackages are what their parents name -----------------------------------
+
+
+def test_nn_import_paths() -> None:
+    F = importlib.import_module("match.nn.functional")
+    assert nn.functional is F and F.cross_entropy is nn.functional.cross_entropy
+    assert nn.utils is importlib.import_module("match.nn.utils")
+    assert nn.init is importlib.import_module("match.nn.init")
+    from match.nn.utils import clip_grad_norm_
+
+    assert clip_grad_norm_ is nn.utils.clip_grad_norm_ is nn.clip_grad_norm_
+    for name in nn.__all__:
+        assert getattr(nn, name) is not None, name
+
+
+def test_lr_scheduler_import_paths() -> None:
+    for name in lr_scheduler.__all__:
+        assert getattr(optim, name) is getattr(lr_scheduler, name)
+    assert match.optim.lr_scheduler is lr_scheduler

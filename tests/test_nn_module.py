@@ -1,4 +1,5 @@
-"""The torch surface of match.nn's Module and containers (issue 11): Parameter, ModuleList,
+"""match.nn's Module and containers: parameters found and named as torch names them, repr,
+train/eval, to(backend), state_dict and load_state_dict (to and from torch); Parameter, ModuleList,
 ModuleDict, ParameterList, Flatten, Identity, requires_grad_ (frozen parameters stay registered),
 register_parameter / register_buffer(persistent), get_submodule / get_parameter, apply, to,
 forward hooks, extra_repr; each checked against the same program in torch where torch has it.
@@ -6,16 +7,18 @@ forward hooks, extra_repr; each checked against the same program in torch where 
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
 from typing import Any
 
 import pytest
 
 import match
-from match import nn
-from tests.parity import assert_close, random_rows, tensor
+from match import List2D, Matrix, nn
+from tests.parity import assert_close, random_rows, tensor, to_torch
 
 torch = pytest.importorskip("torch")
+D = torch.float64
 
 
 def copy_weights(model: nn.Module, torch_model: Any) -> None:
@@ -446,3 +449,246 @@ def test_fine_tuning_a_frozen_body_matches_torch(tmp_path: Any) -> None:
     again.load_state_dict(match.load(path))
     assert again.state_dict() == model.state_dict()
     assert list(again.state_dict()) == list(torch_model.state_dict())
+
+
+# --- Module mechanics, state_dict and load_state_dict (with torch's) -----------------------------
+
+
+class Net(nn.Module):
+    """The original Match API: attributes and forward."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear1 = nn.Linear(3, 4)
+        self.relu = nn.ReLU()
+        self.linear2 = nn.Linear(4, 1)
+        self.sigmoid = nn.Sigmoid()
+
+    def forward(self, x: Matrix) -> Matrix:
+        return self.sigmoid(self.linear2(self.relu(self.linear1(x))))
+
+
+def test_original_w_b_aliases() -> None:
+    # The original-API training loop itself is tested in test.py (TestOriginalAPI).
+    match.manual_seed(1)
+    model = Net()
+    assert len(model.parameters()) == 4
+    assert model.linear1.W is model.linear1.weight and model.linear1.b is model.linear1.bias
+    assert model.linear1.W.shape == (4, 3) and model.linear1.b.shape == (1, 4)
+    new = match.mat(random_rows(4, 3, seed=3))
+    model.linear1.W = new
+    assert model.linear1.weight is new
+
+
+def test_parameters_found_in_lists_dicts_and_bare_matrices() -> None:
+    class Custom(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.scale = match.ones(1, 2)
+            self.layers = [nn.Linear(2, 2), nn.Linear(2, 2, bias=False)]
+            self.heads = {"a": nn.Linear(2, 1)}
+            self.constant = match.ones(1, 2, requires_grad=False)  # not a parameter
+            self.note = "text"
+
+        def forward(self, x: Matrix) -> Matrix:
+            for layer in self.layers:
+                x = layer(x) * self.scale
+            return self.heads["a"](x)
+
+    m = Custom()
+    names = [n for n, _ in m.named_parameters()]
+    assert names == [
+        "scale",
+        "layers.0.weight",
+        "layers.0.bias",
+        "layers.1.weight",
+        "heads.a.weight",
+        "heads.a.bias",
+    ]
+    assert [n for n, _ in m.named_children()] == ["layers.0", "layers.1", "heads.a"]
+    assert [n for n, _ in m.named_modules()] == ["", "layers.0", "layers.1", "heads.a"]
+    assert len(list(m.modules())) == 4 and len(list(m.children())) == 3
+    m(match.mat([[1.0, 2.0]])).sum().backward()
+    assert all(p._grad is not None for p in m.parameters())
+    m.zero_grad()
+    assert all(p._grad is None for p in m.parameters())
+
+
+def test_names_and_order_match_torch_and_shared_parameters_count_once() -> None:
+    shared = nn.Linear(2, 2)
+    m = nn.Sequential(nn.Linear(3, 2), nn.ReLU(), shared, nn.Sequential(shared, nn.Linear(2, 1)))
+    t = torch.nn.Sequential(
+        torch.nn.Linear(3, 2),
+        torch.nn.ReLU(),
+        ts := torch.nn.Linear(2, 2),
+        torch.nn.Sequential(ts, torch.nn.Linear(2, 1)),
+    )
+    assert [n for n, _ in m.named_parameters()] == [n for n, _ in t.named_parameters()]
+    assert [n for n, _ in m.named_modules()] == [n for n, _ in t.named_modules()]
+    assert list(m.state_dict()) == list(t.state_dict())
+
+
+def test_repr_prints_the_tree_like_torch() -> None:
+    m = nn.Sequential(
+        nn.Linear(3, 4),
+        nn.ReLU(),
+        nn.Dropout(0.1),
+        nn.LayerNorm(4),
+        nn.BatchNorm1d(4),
+        nn.Sequential(nn.Linear(4, 2), nn.LogSoftmax(dim=1)),
+        nn.Tanh(),
+        nn.Sigmoid(),
+        nn.LeakyReLU(0.2),
+        nn.Softmax(dim=1),
+        nn.Identity(),
+    )
+    t = torch.nn.Sequential(
+        torch.nn.Linear(3, 4),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.1),
+        torch.nn.LayerNorm(4),
+        torch.nn.BatchNorm1d(4),
+        torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.LogSoftmax(dim=1)),
+        torch.nn.Tanh(),
+        torch.nn.Sigmoid(),
+        torch.nn.LeakyReLU(0.2),
+        torch.nn.Softmax(dim=1),
+        torch.nn.Identity(),
+    )
+    assert repr(m) == repr(t)
+    for a, b in [
+        (nn.Embedding(10, 3), torch.nn.Embedding(10, 3)),
+        (nn.RNNCell(3, 4), torch.nn.RNNCell(3, 4)),
+        (nn.RNNCell(3, 4, nonlinearity="relu"), torch.nn.RNNCell(3, 4, nonlinearity="relu")),
+        (nn.GRUCell(3, 4), torch.nn.GRUCell(3, 4)),
+        (nn.LSTMCell(3, 4, bias=False), torch.nn.LSTMCell(3, 4, bias=False)),
+        (nn.MSELoss(), torch.nn.MSELoss()),
+        (nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss()),
+    ]:
+        assert repr(a) == repr(b)
+
+
+def test_train_eval_flags_reach_every_module() -> None:
+    m = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.Dropout(), nn.BatchNorm1d(2)))
+    assert all(mod.training for mod in m.modules())
+    assert m.eval() is m
+    assert not any(mod.training for mod in m.modules())
+    m.train()
+    assert all(mod.training for mod in m.modules())
+
+
+def test_sequential_indexing_len_iter_append() -> None:
+    a, b, c = nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)
+    s = nn.Sequential(a, b)
+    s.append(c)
+    assert len(s) == 3 and s[0] is a and s[-1] is c and list(s) == [a, b, c]
+    assert isinstance(s[1:], nn.Sequential) and list(s[1:]) == [b, c]
+    named = nn.Sequential(OrderedDict(first=a, act=b))
+    assert list(named.state_dict()) == ["first.weight", "first.bias"]
+    assert named(match.mat([[1.0, 2.0]])).shape == (1, 3)
+
+
+def test_to_backend_keeps_values() -> None:
+    m = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    before = m.state_dict()
+    assert m.to_backend() is m
+    assert m.state_dict() == before
+    assert all(p.data.backend == match.accel.current() for p in m.parameters())
+
+
+def test_state_dict_is_plain_lists_and_exports_to_torch() -> None:
+    match.manual_seed(5)
+    m = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    sd = m.state_dict()
+    assert list(sd) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert all(
+        isinstance(v, list) and isinstance(v[0], list) and isinstance(v[0][0], float)
+        for v in sd.values()
+    )
+    assert torch.tensor(sd["0.weight"]).shape == (4, 3)
+    t = to_torch(
+        m, torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    )
+    x = random_rows(5, 3, seed=6)
+    assert_close(m(match.mat(x)), t(tensor(x)), what="exported model")
+
+
+def test_load_state_dict_from_torch_and_other_types() -> None:
+    t = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2)).to(D)
+    t.train()
+    t(torch.randn(6, 3, dtype=D))  # move the running statistics away from 0 and 1
+    m = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+    m.load_state_dict(t.state_dict())  # tensors, 1D biases and a 0-d counter are accepted
+    for k, v in t.state_dict().items():
+        assert_close(m.state_dict()[k], v.to(D).reshape(len(m.state_dict()[k]), -1), what=k)
+    m2 = nn.Linear(3, 2)
+    m2.load_state_dict({"weight": List2D.from_2d_list(m[0].weight.tolist()), "bias": m[0].bias})
+    assert m2.state_dict() == m[0].state_dict()
+
+
+def test_load_state_dict_checks_everything_first_and_leaves_model_unchanged() -> None:
+    m = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
+    before = m.state_dict()
+    good = {k: [[0.5] * len(v[0]) for _ in v] for k, v in before.items()}
+
+    wrong_shape = dict(good, **{"1.weight": [[1.0, 2.0, 3.0]]})
+    with pytest.raises(ValueError, match=r"1\.weight.*\(1, 3\).*\(1, 2\)"):
+        m.load_state_dict(wrong_shape)
+    assert m.state_dict() == before
+
+    missing = {k: v for k, v in good.items() if k != "0.bias"}
+    with pytest.raises(nn.StateDictError, match="missing keys.*0.bias"):
+        m.load_state_dict(missing)
+    with pytest.raises(RuntimeError, match="unexpected keys.*extra"):
+        m.load_state_dict(dict(good, extra=[[1.0]]))
+    with pytest.raises(ValueError, match="0.weight.*not a matrix"):
+        m.load_state_dict(dict(good, **{"0.weight": [[1.0, "x"]]}))
+    assert m.state_dict() == before
+
+    result = m.load_state_dict(dict(missing, extra=[[1.0]]), strict=False)
+    assert result.missing_keys == ["0.bias"] and result.unexpected_keys == ["extra"]
+    assert m.state_dict()["0.weight"] == good["0.weight"]
+    assert m.state_dict()["0.bias"] == before["0.bias"]
+
+
+def test_to_backend_numpy_trains_like_python() -> None:
+    pytest.importorskip("numpy")
+    from match import optim
+
+    def run(backend: str | None) -> dict:
+        match.manual_seed(10)
+        m = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Tanh(), nn.Linear(4, 2))
+        x = match.mat(random_rows(6, 3, seed=22), requires_grad=False)
+        if backend:
+            m.to_backend(backend)
+            x = x.to_backend(backend)
+            assert all(p.data.backend == backend for p in m.parameters())
+            assert all(b.backend == backend for b in m.buffers())
+        # SGD, not Adam: the bias before BatchNorm has a gradient of pure rounding noise, which
+        # Adam would normalise into differences between the backends
+        opt = optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
+        for _ in range(5):
+            opt.zero_grad()
+            nn.CrossEntropyLoss()(m(x), [0, 1, 1, 0, 1, 0]).backward()
+            opt.step()
+        return m.to_backend("python").state_dict() if backend else m.state_dict()
+
+    expected, got = run(None), run("numpy")
+    for key in expected:
+        assert_close(got[key], expected[key], rtol=1e-10, what=key)
+
+
+# --- copy.deepcopy -------------------------------------------------------------------------------
+
+
+def test_deepcopy_of_a_model_runs_and_shares_nothing() -> None:
+    """torch tutorials copy models with copy.deepcopy (target networks, best-so-far weights)."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    twin = copy.deepcopy(model)
+    x = match.randn(5, 3)
+    assert twin(x).tolist() == model(x).tolist()
+    twin[0].weight.data.fill_(0.0)
+    assert model[0].weight.abs().sum().item() > 0  # the original is untouched
+    loss = (twin(x) + model(x)).sum()  # both on the same backend: they mix
+    loss.backward()
+    assert model[0].weight.grad is not None
