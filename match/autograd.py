@@ -140,7 +140,9 @@ class Node:
                 f"backward: this {self.data.shape} matrix does not require grad and has no graph "
                 "(was it made under no_grad, or from inputs with requires_grad=False?)"
             )
-        seed = _seed(self, gradient)
+        seed = (
+            self.data.new_full(*self.data.shape, 1.0) if gradient is None else _seed(self, gradient)
+        )
         order = backward_order(self)
         for node in order:  # results hold only this pass's gradient
             node._grad = None
@@ -165,12 +167,14 @@ def backward_order(root: Node) -> list[Node]:
     was made from, as torch's engine does. Found with an explicit stack, not recursion, so a
     chain of 100,000 operations does not hit Python's recursion limit.
     """
-    _check_not_freed(root)
+    if root._freed:
+        raise _freed_error(root)
     found = {id(root): root} if root._inputs else {}
     stack = list(found.values())
     while stack:
         for m in stack.pop()._inputs:
-            _check_not_freed(m)
+            if m._freed:
+                raise _freed_error(m)
             if m._inputs and id(m) not in found:
                 found[id(m)] = m
                 stack.append(m)
@@ -200,18 +204,15 @@ def graph_nodes(root: Node) -> list[Node]:
     return nodes
 
 
-def _check_not_freed(node: Node) -> None:
-    if node._freed:
-        raise RuntimeError(
-            f"backward: the graph through '{node.op}' {node.data.shape} was already freed by an "
-            "earlier backward; pass retain_graph=True to the first one"
-        )
+def _freed_error(node: Node) -> RuntimeError:
+    return RuntimeError(
+        f"backward: the graph through '{node.op}' {node.data.shape} was already freed by an "
+        "earlier backward; pass retain_graph=True to the first one"
+    )
 
 
 def _seed(root: Node, gradient: Any) -> List2D:
-    """d(root)/d(root): ones, or the given gradient after checking it."""
-    if gradient is None:
-        return root.data.new_full(*root.data.shape, 1.0)
+    """d(root)/d(root) as given to backward(gradient=...), checked."""
     seed = gradient.data if isinstance(gradient, Node) else gradient
     if not isinstance(seed, List2D):
         raise TypeError(

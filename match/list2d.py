@@ -697,7 +697,10 @@ class List2D:
         return self.__written(raw) if in_place else self.__new(raw)
 
     def add(self, other: List2D, alpha: Number = 1.0) -> List2D:
-        """self + alpha * other, in one pass (torch.add with alpha)."""
+        """self + alpha * other, in one pass (torch.add with alpha); broadcasts as `+` does."""
+        if isinstance(other, List2D) and other.shape != self.shape:
+            broadcast_shape(self.shape, other.shape, "add")
+            return self + other * check_number(alpha, "add", "alpha")  # same rounding
         return self.__fused("add_scaled", "add", (other,), alpha, "alpha")
 
     def add_(self, other: Number | List2D, alpha: Number = 1.0) -> List2D:

@@ -367,7 +367,17 @@ def _run_quietly(kernel: Callable[..., Array]) -> Callable[..., Array]:
 
 
 # The kernels that compute floating-point results (the others only move values).
-for _name in ("unary", "binary", "matmul", "matmul_t", "t_matmul", "sum", "max", "min"):
+for _name in (
+    "unary",
+    "binary",
+    "matmul",
+    "matmul_t",
+    "t_matmul",
+    "sum",
+    "max",
+    "min",
+    "index_add",
+):
     setattr(ArrayKernels, _name, _run_quietly(getattr(ArrayKernels, _name)))
 
 # The fused updates compute too (their block ends ArrayKernels).

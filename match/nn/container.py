@@ -139,8 +139,9 @@ class Sequential(_Numbered):
 
     def forward(self, x: Any) -> Any:
         """Pass x through every module in order."""
-        for module in self:
-            x = module(x)
+        for value in vars(self).values():  # attributes keep the order they were set in
+            if isinstance(value, Module):
+                x = value(x)
         return x
 
 

@@ -66,13 +66,14 @@ class Linear(Module):
         self.bias = value
 
     def forward(self, x: Matrix) -> Matrix:
-        """x (N, in_features) -> (N, out_features), with the fused `x.linear(weight, bias)`."""
+        """x (N, in_features) -> (N, out_features): x @ W.T + b."""
         x = check_input(x, "Linear")
         if x.ncol != self.in_features:
             raise ValueError(
                 f"Linear: expected {self.in_features} input features, got input of shape {x.shape}"
             )
-        return x.linear(self.weight, self.bias)
+        out = x @ self.weight.T
+        return out if self.bias is None else out + self.bias
 
     def extra_repr(self) -> str:
         """Sizes and bias flag."""

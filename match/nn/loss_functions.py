@@ -57,11 +57,11 @@ def as_matrix(x: Any, what: str, like: Matrix | None = None) -> Matrix:
 
 def reduce(loss: Matrix, reduction: str, who: str = "loss") -> Matrix:
     """Apply a torch reduction to an elementwise (or per-sample) loss."""
-    check_reduction(reduction, who)
     if reduction == "mean":
         return loss.mean()
     if reduction == "sum":
         return loss.sum()
+    check_reduction(reduction, who)  # anything but 'none' raises here
     return loss
 
 
@@ -69,7 +69,8 @@ def _pair(input: Any, target: Any, who: str) -> tuple[Matrix, Matrix]:
     """The input (a Matrix) and the target (a Matrix, or nested lists made a constant on the
     input's backend) of an elementwise loss, checked to have the same shape."""
     input = check_input(input, who)
-    target = as_matrix(target, who, input)
+    if not isinstance(target, Matrix):
+        target = as_matrix(target, who, input)
     if input.shape != target.shape:
         raise ValueError(
             f"{who}: input shape {input.shape} and target shape {target.shape} must be equal"
@@ -271,14 +272,6 @@ def smooth_l1_loss(
 # ---------------------------------------------------------------------------------------------
 
 
-def _log1p(e: List2D) -> List2D:
-    """log(1 + e), accurate for tiny e (Kahan's trick: log(u) * e / (u - 1) with u = 1 + e)."""
-    u = 1.0 + e
-    d = u - 1.0
-    exact = d == 0.0  # 1 + e rounded to 1: then log1p(e) = e to working precision
-    return u.log() * (e / (d + exact)) * (1.0 - exact) + e * exact
-
-
 def binary_cross_entropy(
     input: Matrix, target: Any, weight: Any = None, reduction: str = "mean"
 ) -> Matrix:
@@ -310,7 +303,7 @@ def binary_cross_entropy_with_logits(
     of +-1000. `pos_weight` is a number or a (1, C) row weighting the positive examples."""
     input, target = _pair(input, target, "binary_cross_entropy_with_logits")
     x, y = input.data, target.data
-    softplus_neg = _log1p((-x.abs()).exp()) + (-x).relu()  # log(1 + e^-x), stably
+    softplus_neg = (-x.abs()).exp().log1p() + (-x).relu()  # log(1 + e^-x), stably
     lw: List2D | float = 1.0
     if pos_weight is not None:
         pw = _elementwise_weight(pos_weight, input.shape, x, "binary_cross_entropy_with_logits")

@@ -214,6 +214,12 @@ class Module:
         super().__setattr__(name, value)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """forward(*args, **kwargs), with the forward hooks around it when there are any."""
+        if "_forward_pre_hooks" in self.__dict__ or "_forward_hooks" in self.__dict__:
+            return self.__call_with_hooks(args, kwargs)
+        return self.forward(*args, **kwargs)
+
+    def __call_with_hooks(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Run the forward pre-hooks, forward, then the forward hooks (torch's order).
 
         A pre-hook `hook(module, args)` may return new args (a tuple, or one value); a forward

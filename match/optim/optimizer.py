@@ -206,7 +206,9 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradient of every parameter: to None (the default, as in torch), or to
         zeros in place with `set_to_none=False`."""
-        check_hyperparameter(set_to_none, "flag", f"{type(self).__name__}.zero_grad", "set_to_none")
+        if not isinstance(set_to_none, bool):
+            who = f"{type(self).__name__}.zero_grad"
+            raise TypeError(f"{who}: set_to_none must be True or False, got {set_to_none!r:.40}")
         for group in self.param_groups:
             for p in group["params"]:
                 p.zero_grad(set_to_none)
