@@ -140,9 +140,8 @@ class Node:
                 f"backward: this {self.data.shape} matrix does not require grad and has no graph "
                 "(was it made under no_grad, or from inputs with requires_grad=False?)"
             )
-        seed = (
-            self.data.new_full(*self.data.shape, 1.0) if gradient is None else _seed(self, gradient)
-        )
+        nrow, ncol = self.data.shape
+        seed = self.data.new_full(nrow, ncol, 1.0) if gradient is None else _seed(self, gradient)
         order = backward_order(self)
         for node in order:  # results hold only this pass's gradient
             node._grad = None
