@@ -139,3 +139,50 @@ def zeros_like(m: Matrix, requires_grad: bool = True) -> Matrix:
 def ones_like(m: Matrix, requires_grad: bool = True) -> Matrix:
     """Ones of m's shape, on m's backend."""
     return _like(m, 1.0, "ones_like", requires_grad)
+
+
+# -- the generator's state ---------------------------------------------------------------------
+# torch.get_rng_state returns a byte tensor; Match's state is JSON-ready (match.save stores it),
+# so that a checkpoint can hold it and a resumed run draws the same dropout masks and batches.
+
+_MT_WORDS = 624  # the Mersenne Twister's state: 624 32-bit words, then a position in them
+
+
+def get_rng_state() -> dict[str, Any]:
+    """The state of Match's random generator (the one `manual_seed` seeds), as a dict of plain
+    numbers: save it in a checkpoint and give it to `set_rng_state` to draw the same numbers
+    again (torch's get_rng_state)."""
+    version, internal, gauss_next = rng().getstate()
+    return {"version": version, "internal": list(internal), "gauss_next": gauss_next}
+
+
+def set_rng_state(state: Any) -> None:
+    """Restore what `get_rng_state` returned (also after `match.save` / `match.load`), or a
+    `random.Random().getstate()` tuple. Checks everything first: a TypeError or ValueError
+    names what is wrong, and the generator is left as it was."""
+    op = "set_rng_state"
+    if isinstance(state, tuple) and len(state) == 3:
+        state = dict(zip(("version", "internal", "gauss_next"), state))
+    if not isinstance(state, dict) or set(state) != {"version", "internal", "gauss_next"}:
+        raise TypeError(
+            f"{op}: expected what get_rng_state returned, a dict with 'version', 'internal' "
+            f"and 'gauss_next', got {type(state).__name__} {state!r:.60}"
+        )
+    if state["version"] != 3 or isinstance(state["version"], bool):
+        raise ValueError(f"{op}: unknown generator state version {state['version']!r:.20}")
+    words = state["internal"]
+    if not isinstance(words, (list, tuple)) or len(words) != _MT_WORDS + 1:
+        raise ValueError(f"{op}: 'internal' must be a list of {_MT_WORDS + 1} ints")
+    for i, word in enumerate(words):
+        if isinstance(word, bool) or not isinstance(word, int):
+            raise TypeError(f"{op}: 'internal'[{i}] must be an int, got {type(word).__name__}")
+        top = _MT_WORDS if i == _MT_WORDS else 2**32 - 1
+        if not 0 <= word <= top:
+            raise ValueError(f"{op}: 'internal'[{i}] is {word}, outside 0..{top}")
+    gauss_next = state["gauss_next"]
+    if gauss_next is not None and (
+        isinstance(gauss_next, bool) or not isinstance(gauss_next, (int, float))
+    ):
+        raise TypeError(f"{op}: 'gauss_next' must be None or a number, got {gauss_next!r:.30}")
+    gauss_next = None if gauss_next is None else float(gauss_next)
+    rng().setstate((3, tuple(words), gauss_next))
