@@ -389,6 +389,17 @@ class List2D:
         backends are told apart by identity, so a copied backend would refuse to mix."""
         return self.copy()
 
+    def __reduce__(self) -> tuple[Any, tuple[Rows, str]]:
+        """pickle stores plain rows of floats and the backend's name, never an array: so a
+        List2D pickled on numpy unpickles where numpy is missing (on the python backend; see
+        `match.backend.unpickled`), and onto the live kernels object where it is present."""
+        return List2D._unpickle, (self.tolist(), self.kernels.name)
+
+    @classmethod
+    def _unpickle(cls, rows: Rows, name: str) -> List2D:
+        kernels = backend.unpickled(name)
+        return cls.wrap(kernels.from_rows(check_rows(rows, "unpickle")), kernels)
+
     def item(self) -> float:
         """The value of a 1x1 List2D as a Python float."""
         if self.shape != (1, 1):

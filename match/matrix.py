@@ -62,6 +62,14 @@ class Matrix(Node):
             data = List2D.from_2d_list(data, "Matrix")
         super().__init__(data, bool(requires_grad), name)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickle and `copy.deepcopy` keep: the values, requires_grad, name and a leaf's
+        grad, but not the graph (its backward closures cannot be pickled), so a result comes
+        back as a leaf without a grad, as torch pickles one."""
+        graph = ("op", "_inputs", "_backward", "_saved", "_freed")
+        graph += () if self.is_leaf else ("_grad",)
+        return {k: v for k, v in vars(self).items() if k not in graph}
+
     # -- properties and conversion ----------------------------------------------------------
     @property
     def shape(self) -> Shape:

@@ -360,6 +360,23 @@ class Optimizer:
             )
         return settings
 
+    # -- pickle and deepcopy -----------------------------------------------------------------
+    # The state is keyed by id(p), which a copy changes: it travels keyed by the parameter's
+    # position in the groups instead, and is keyed by the copies' ids again on arrival.
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickle and `copy.deepcopy` keep (see the comment above)."""
+        params = [p for group in self.param_groups for p in group["params"]]
+        state = dict(vars(self))
+        state["_state"] = [self._state.get(id(p)) for p in params]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Undo `__getstate__`."""
+        by_position = state.pop("_state")
+        self.__dict__.update(state)
+        params = [p for group in self.param_groups for p in group["params"]]
+        self._state = {id(p): s for p, s in zip(params, by_position) if s is not None}
+
     def __repr__(self) -> str:
         """Class name and each group's hyperparameters."""
         lines = [f"{type(self).__name__} ("]
