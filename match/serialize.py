@@ -165,33 +165,33 @@ def _write_atomically(data: bytes, path: PathLike) -> None:
     # O_EXCL: the name must be new, so a link planted there is never followed (nor is one
     # followed with O_NOFOLLOW where it exists); a name taken already just draws another
     flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    for _ in range(100):
-        tmp = _temp_name(target)
-        try:
-            fd = os.open(tmp, flags, 0o666)
-            break
-        except FileExistsError:
-            continue
-        except OSError as error:
-            raise type(error)(
-                error.errno, f"save: cannot create a file beside {path}: {error.strerror}"
-            ) from None
-    else:  # pragma: no cover - 100 collisions of 64 random bits
-        raise RuntimeError(f"save: could not find a free temporary name beside {path}")
+    tmp = fd = None
     try:
-        try:
-            if mode is not None:  # the old file's permissions (0600 stays 0600)
-                os.fchmod(fd, mode) if hasattr(os, "fchmod") else os.chmod(tmp, mode)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)  # the bytes are on disk before the name points at them
-        finally:
-            os.close(fd)
+        for _ in range(100):
+            tmp = _temp_name(target)
+            try:
+                fd = os.open(tmp, flags, 0o666)
+                break
+            except FileExistsError:
+                tmp = None  # someone else's: not ours to remove
+        else:  # pragma: no cover - 100 collisions of 64 random bits
+            raise RuntimeError(f"save: could not find a free temporary name beside {path}")
+        if mode is not None:  # the old file's permissions (0600 stays 0600)
+            os.fchmod(fd, mode) if hasattr(os, "fchmod") else os.chmod(tmp, mode)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)  # the bytes are on disk before the name points at them
+        fd = os.close(fd)  # None, in the same statement: an interrupt cannot come between
         os.replace(tmp, target)
     except BaseException as error:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        # an interrupt (Ctrl-C) or a failure anywhere above leaves nothing behind
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         if isinstance(error, OSError) and error.errno is not None:
             raise type(error)(
                 error.errno,
