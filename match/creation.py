@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from .list2d import List2D, Number, check_number, rng, size_args
+from .list2d import List2D, Number, check_number, plain_scalar, rng, size_args
 from .matrix import Matrix, positions
 
 
@@ -25,12 +25,35 @@ def tensor(values: Sequence[Sequence[Number]], requires_grad: bool = True) -> Ma
 
 
 def _from_values(values: Any, requires_grad: bool, op: str) -> Matrix:
-    """mat and tensor: a copy of a Matrix, a List2D or nested lists; errors name op."""
+    """mat and tensor: a copy of a Matrix, a List2D, nested lists, a numpy array or a torch
+    tensor; errors name op. As in torch, bools are numbers here (True is 1.0), a flat list
+    or 1D array is one row (torch's 1D vector: Match keeps vectors as (1, n) rows) and a
+    number or 0-d array is a (1, 1) matrix."""
     if isinstance(values, Matrix):
         values = values.data
     if isinstance(values, List2D):
         return Matrix(values.copy(), requires_grad=requires_grad)
+    if hasattr(values, "tolist") and not isinstance(values, (list, tuple)):
+        values = values.tolist()  # a numpy array or torch tensor, of any dtype
+    if isinstance(values, (int, float)):
+        values = [[values]]
+    elif (
+        isinstance(values, (list, tuple))
+        and values
+        and not isinstance(values[0], (list, tuple))
+        and getattr(values[0], "ndim", 0) == 0  # rows that are 1D arrays go to check_rows
+    ):
+        values = [values]
+    if isinstance(values, (list, tuple)):
+        values = [_bools_as_floats(row) for row in values]
     return Matrix(List2D.from_2d_list(values, op), requires_grad=requires_grad)
+
+
+def _bools_as_floats(row: Any) -> Any:
+    """A row with its bools as 1.0 and 0.0 (torch.tensor([[True, 1.0]]) is float)."""
+    if isinstance(row, (list, tuple)) and any(isinstance(x, bool) for x in row):
+        return [float(x) if isinstance(x, bool) else x for x in row]
+    return row
 
 
 def arange(start: Number, end: Number | None = None, step: Number = 1) -> Matrix:
@@ -56,6 +79,7 @@ def multinomial(probs: Matrix, num_samples: int, replacement: bool = False) -> M
     """num_samples category positions per row of `probs` (non-negative weights, need not sum to
     1), drawn with Match's generator (see `manual_seed`); without replacement a category is
     drawn at most once per row. Returns an (nrow, num_samples) matrix of positions."""
+    num_samples = plain_scalar(num_samples)
     if not isinstance(probs, Matrix):
         raise TypeError(f"multinomial: probs must be a Matrix, got {type(probs).__name__}")
     if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples < 1:

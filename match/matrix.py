@@ -34,6 +34,7 @@ from .list2d import (
     cumulative,
     format_rows,
     normalize_key,
+    plain_scalar,
     size_args,
 )
 
@@ -205,9 +206,13 @@ class Matrix(Node):
         return Matrix(self.data.to_backend(name), requires_grad=self.requires_grad, name=self.name)
 
     def _operand(self, other: Any, op: str) -> Matrix:
-        """Numbers and List2Ds become constant matrices; anything else is a TypeError."""
+        """Numbers (numpy and torch scalars too) and List2Ds become constant matrices; anything
+        else is a TypeError."""
         if isinstance(other, Matrix):
             return other
+        other = plain_scalar(other)
+        if isinstance(other, bool):  # as torch: m + True is m + 1
+            other = float(other)
         if isinstance(other, (int, float)) and not isinstance(other, bool):
             return Matrix(self.data.new_full(1, 1, other), requires_grad=False)
         if isinstance(other, List2D):

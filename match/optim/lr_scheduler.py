@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..list2d import plain_scalar
 from .optimizer import Optimizer, check_hyperparameter
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
 
 def _count(value: Any, op: str, what: str, minimum: int = 1) -> int:
     """An int (not a bool) >= minimum, or a TypeError/ValueError naming op."""
+    value = plain_scalar(value)
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"{op}: {what} must be an int, got {type(value).__name__} {value!r:.40}")
     if value < minimum:

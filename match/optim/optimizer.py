@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..autograd import enable_grad
-from ..list2d import List2D
+from ..list2d import List2D, plain_scalar
 from ..matrix import Matrix
 
 __all__ = ["Optimizer"]
@@ -110,6 +110,7 @@ def check_hyperparameter(value: Any, kind: str, op: str, what: str) -> Any:
     """value checked to be of a kind: 'rate' (a finite number >= 0), 'number' (finite),
     'fraction' (a number in [0, 1)), 'flag' (True or False) or 'betas' (a pair of fractions).
     Raises TypeError or ValueError naming op (the class the user called) and what."""
+    value = plain_scalar(value)
     if kind == "flag":
         if not isinstance(value, bool):
             raise TypeError(f"{op}: {what} must be True or False, got {value!r:.40}")
