@@ -68,7 +68,7 @@ def _plain_rows(values: Any) -> Any:
     """A numpy array or torch tensor (or rows that are 1D ones) as nested lists, via tolist()."""
     if hasattr(values, "tolist") and not isinstance(values, (list, tuple)):
         values = values.tolist()
-    if isinstance(values, (list, tuple)) and any(hasattr(row, "tolist") for row in values):
+    if isinstance(values, (list, tuple)) and values and hasattr(values[0], "tolist"):
         values = [row.tolist() if hasattr(row, "tolist") else row for row in values]
     return values
 

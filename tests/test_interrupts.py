@@ -57,7 +57,7 @@ def every_line(
     interrupted), until a run finishes without reaching the line. Returns the lines tried."""
     for line in range(1, MAX_LINES):
         subject = setup()
-        interrupted = interrupted_at(line, lambda: call(subject))
+        interrupted = interrupted_at(line, lambda subject=subject: call(subject))
         check(subject, interrupted)
         if not interrupted:
             return line - 1
