@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from .list2d import List2D, Number, check_number, rng, size_args
+from .list2d import List2D, Number, check_number, plain_scalar, rng, size_args
 from .matrix import Matrix, positions
 
 
@@ -25,12 +25,35 @@ def tensor(values: Sequence[Sequence[Number]], requires_grad: bool = True) -> Ma
 
 
 def _from_values(values: Any, requires_grad: bool, op: str) -> Matrix:
-    """mat and tensor: a copy of a Matrix, a List2D or nested lists; errors name op."""
+    """mat and tensor: a copy of a Matrix, a List2D, nested lists, a numpy array or a torch
+    tensor; errors name op. As in torch, bools are numbers here (True is 1.0), a flat list
+    or 1D array is one row (torch's 1D vector: Match keeps vectors as (1, n) rows) and a
+    number or 0-d array is a (1, 1) matrix."""
     if isinstance(values, Matrix):
         values = values.data
     if isinstance(values, List2D):
         return Matrix(values.copy(), requires_grad=requires_grad)
+    if hasattr(values, "tolist") and not isinstance(values, (list, tuple)):
+        values = values.tolist()  # a numpy array or torch tensor, of any dtype
+    if isinstance(values, (int, float)):
+        values = [[values]]
+    elif (
+        isinstance(values, (list, tuple))
+        and values
+        and not isinstance(values[0], (list, tuple))
+        and getattr(values[0], "ndim", 0) == 0  # rows that are 1D arrays go to check_rows
+    ):
+        values = [values]
+    if isinstance(values, (list, tuple)):
+        values = [_bools_as_floats(row) for row in values]
     return Matrix(List2D.from_2d_list(values, op), requires_grad=requires_grad)
+
+
+def _bools_as_floats(row: Any) -> Any:
+    """A row with its bools as 1.0 and 0.0 (torch.tensor([[True, 1.0]]) is float)."""
+    if isinstance(row, (list, tuple)) and any(isinstance(x, bool) for x in row):
+        return [float(x) if isinstance(x, bool) else x for x in row]
+    return row
 
 
 def arange(start: Number, end: Number | None = None, step: Number = 1) -> Matrix:
@@ -56,6 +79,7 @@ def multinomial(probs: Matrix, num_samples: int, replacement: bool = False) -> M
     """num_samples category positions per row of `probs` (non-negative weights, need not sum to
     1), drawn with Match's generator (see `manual_seed`); without replacement a category is
     drawn at most once per row. Returns an (nrow, num_samples) matrix of positions."""
+    num_samples = plain_scalar(num_samples)
     if not isinstance(probs, Matrix):
         raise TypeError(f"multinomial: probs must be a Matrix, got {type(probs).__name__}")
     if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples < 1:
@@ -139,3 +163,50 @@ def zeros_like(m: Matrix, requires_grad: bool = True) -> Matrix:
 def ones_like(m: Matrix, requires_grad: bool = True) -> Matrix:
     """Ones of m's shape, on m's backend."""
     return _like(m, 1.0, "ones_like", requires_grad)
+
+
+# -- the generator's state ---------------------------------------------------------------------
+# torch.get_rng_state returns a byte tensor; Match's state is JSON-ready (match.save stores it),
+# so that a checkpoint can hold it and a resumed run draws the same dropout masks and batches.
+
+_MT_WORDS = 624  # the Mersenne Twister's state: 624 32-bit words, then a position in them
+
+
+def get_rng_state() -> dict[str, Any]:
+    """The state of Match's random generator (the one `manual_seed` seeds), as a dict of plain
+    numbers: save it in a checkpoint and give it to `set_rng_state` to draw the same numbers
+    again (torch's get_rng_state)."""
+    version, internal, gauss_next = rng().getstate()
+    return {"version": version, "internal": list(internal), "gauss_next": gauss_next}
+
+
+def set_rng_state(state: Any) -> None:
+    """Restore what `get_rng_state` returned (also after `match.save` / `match.load`), or a
+    `random.Random().getstate()` tuple. Checks everything first: a TypeError or ValueError
+    names what is wrong, and the generator is left as it was."""
+    op = "set_rng_state"
+    if isinstance(state, tuple) and len(state) == 3:
+        state = dict(zip(("version", "internal", "gauss_next"), state))
+    if not isinstance(state, dict) or set(state) != {"version", "internal", "gauss_next"}:
+        raise TypeError(
+            f"{op}: expected what get_rng_state returned, a dict with 'version', 'internal' "
+            f"and 'gauss_next', got {type(state).__name__} {state!r:.60}"
+        )
+    if state["version"] != 3 or isinstance(state["version"], bool):
+        raise ValueError(f"{op}: unknown generator state version {state['version']!r:.20}")
+    words = state["internal"]
+    if not isinstance(words, (list, tuple)) or len(words) != _MT_WORDS + 1:
+        raise ValueError(f"{op}: 'internal' must be a list of {_MT_WORDS + 1} ints")
+    for i, word in enumerate(words):
+        if isinstance(word, bool) or not isinstance(word, int):
+            raise TypeError(f"{op}: 'internal'[{i}] must be an int, got {type(word).__name__}")
+        top = _MT_WORDS if i == _MT_WORDS else 2**32 - 1
+        if not 0 <= word <= top:
+            raise ValueError(f"{op}: 'internal'[{i}] is {word}, outside 0..{top}")
+    gauss_next = state["gauss_next"]
+    if gauss_next is not None and (
+        isinstance(gauss_next, bool) or not isinstance(gauss_next, (int, float))
+    ):
+        raise TypeError(f"{op}: 'gauss_next' must be None or a number, got {gauss_next!r:.30}")
+    gauss_next = None if gauss_next is None else float(gauss_next)
+    rng().setstate((3, tuple(words), gauss_next))

@@ -38,6 +38,7 @@ _rng = random.Random()
 
 def manual_seed(seed: int) -> None:
     """Seed the generator behind `randn`, `rand`, initialisation and dropout: runs repeat."""
+    seed = plain_scalar(seed)
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise TypeError(f"manual_seed: the seed must be an int, got {type(seed).__name__}")
     _rng.seed(seed)
@@ -53,12 +54,34 @@ def rng() -> random.Random:
 # ---------------------------------------------------------------------------------------------
 
 
+def plain_scalar(x: Any) -> Any:
+    """A numpy or torch scalar (np.int64, np.float32, np.bool_, a 0-d array or tensor) as the
+    Python int, float or bool it holds, so that the checks accept it where torch does (labels
+    from `list(np_array)` are np.int64); anything else as it is. Duck-typed: Match imports
+    neither numpy nor torch."""
+    if type(x) in (int, float, bool) or getattr(x, "ndim", None) != 0:
+        return x
+    return x.tolist() if hasattr(x, "tolist") else x
+
+
+def _plain_rows(values: Any) -> Any:
+    """A numpy array or torch tensor (or rows that are 1D ones) as nested lists, via tolist()."""
+    if hasattr(values, "tolist") and not isinstance(values, (list, tuple)):
+        values = values.tolist()
+    if isinstance(values, (list, tuple)) and values and hasattr(values[0], "tolist"):
+        values = [row.tolist() if hasattr(row, "tolist") else row for row in values]
+    return values
+
+
 def _is_number(x: Any) -> bool:
+    x = plain_scalar(x)
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 def check_rows(values: Any, op: str) -> Rows:
-    """Nested lists of numbers, validated and returned as fresh rows of floats."""
+    """Nested lists of numbers (or a 2D numpy array or torch tensor), validated and returned as
+    fresh rows of floats."""
+    values = _plain_rows(values)
     if not isinstance(values, (list, tuple)) or not values:
         raise ValueError(f"{op}: expected a non-empty list of rows, got {values!r:.60}")
     rows = []
@@ -83,6 +106,8 @@ def check_rows(values: Any, op: str) -> Rows:
 
 def check_size(nrow: Any, ncol: Any, op: str) -> None:
     """Sizes must be positive ints (Match has no empty matrices)."""
+    ncol = plain_scalar(ncol)
+    nrow = plain_scalar(nrow)
     for n in (nrow, ncol):
         if not isinstance(n, int) or isinstance(n, bool):
             raise TypeError(f"{op}: sizes must be ints, got {type(n).__name__}")
@@ -101,6 +126,7 @@ def size_args(args: tuple[Any, ...], op: str) -> tuple[Any, Any]:
 
 def check_number(value: Any, op: str, what: str = "value") -> float:
     """A real number as a float, or a TypeError naming op."""
+    value = plain_scalar(value)
     if not _is_number(value):
         raise TypeError(f"{op}: {what} must be a number, got {type(value).__name__}")
     try:
@@ -112,6 +138,7 @@ def check_number(value: Any, op: str, what: str = "value") -> float:
 def check_dim(dim: Any, op: str, allow_none: bool = True) -> int | None:
     """dim as None, 0 or 1. Accepts -2 and -1 (counting from the end, as torch does); rejects
     bools, floats and anything else with an error naming op."""
+    dim = plain_scalar(dim)
     if dim is None and allow_none:
         return None
     if isinstance(dim, int) and not isinstance(dim, bool) and -2 <= dim <= 1:
@@ -134,6 +161,7 @@ def normalize_key(key: Any, nrow: int, ncol: int, op: str) -> Key:
     if isinstance(key, tuple) and len(key) != 2:
         raise IndexError(f"{op}: a matrix takes one or two indices, got {len(key)}: {key!r:.60}")
     rows_key, cols_key = key if isinstance(key, tuple) else (key, slice(None))
+    cols_key = plain_scalar(cols_key)
     if isinstance(cols_key, list):
         raise IndexError(f"{op}: columns take an int or a slice, not a list")
     rows = _positions(rows_key, nrow, "row", op)
@@ -149,6 +177,11 @@ def normalize_key(key: Any, nrow: int, ncol: int, op: str) -> Key:
 
 def _positions(key: Any, size: int, what: str, op: str) -> list[int]:
     """Positions picked by an int, a slice or a list of ints (always a new list)."""
+    key = plain_scalar(key)
+    if hasattr(key, "tolist") and not isinstance(key, (int, list)):
+        key = key.tolist()  # a 1D numpy array or torch tensor of positions
+    if isinstance(key, list):
+        key = [plain_scalar(i) for i in key]
     if isinstance(key, bool):
         raise IndexError(f"{op}: {what} index must be an int, slice or list, not bool")
     if isinstance(key, int):
@@ -396,6 +429,17 @@ class List2D:
         backends are told apart by identity, so a copied backend would refuse to mix."""
         return self.copy()
 
+    def __reduce__(self) -> tuple[Any, tuple[Rows, str]]:
+        """pickle stores plain rows of floats and the backend's name, never an array: so a
+        List2D pickled on numpy unpickles where numpy is missing (on the python backend; see
+        `match.backend.unpickled`), and onto the live kernels object where it is present."""
+        return List2D._unpickle, (self.tolist(), self.kernels.name)
+
+    @classmethod
+    def _unpickle(cls, rows: Rows, name: str) -> List2D:
+        kernels = backend.unpickled(name)
+        return cls.wrap(kernels.from_rows(check_rows(rows, "unpickle")), kernels)
+
     def item(self) -> float:
         """The value of a 1x1 List2D as a Python float."""
         if self.shape != (1, 1):
@@ -620,6 +664,7 @@ class List2D:
         """The same elements (row-major order) in a new shape; one size may be -1. op names the
         function the user called in errors."""
         size = self.nrow * self.ncol
+        nrow, ncol = plain_scalar(nrow), plain_scalar(ncol)
         if nrow == -1 and isinstance(ncol, int) and ncol > 0 and size % ncol == 0:
             nrow = size // ncol
         elif ncol == -1 and isinstance(nrow, int) and nrow > 0 and size % nrow == 0:
@@ -791,4 +836,12 @@ for _name in UNARY:
     if _name != "neg":  # -m is __neg__
         setattr(List2D, _name, _unary_method(_name))
 
-__all__ = ["List2D", "broadcast_shape", "cumulative", "manual_seed", "normalize_key", "rng"]
+__all__ = [
+    "List2D",
+    "broadcast_shape",
+    "cumulative",
+    "manual_seed",
+    "normalize_key",
+    "plain_scalar",
+    "rng",
+]

@@ -35,6 +35,7 @@ from .list2d import (
     cumulative,
     format_rows,
     normalize_key,
+    plain_scalar,
     size_args,
 )
 
@@ -89,6 +90,21 @@ class Matrix(Node):
                 f"Matrix: requires_grad must be a bool, got {type(requires_grad).__name__}"
             )
         super().__init__(data, requires_grad, name)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickle and `copy.deepcopy` keep: the values, requires_grad, name and a leaf's
+        grad, but not the graph (its backward closures cannot be pickled), so a result comes
+        back as a leaf without a grad, as torch pickles one."""
+        grad = self._grad if self.is_leaf else None
+        kept = {"data": self.data, "requires_grad": self.requires_grad, "name": self.name}
+        return {**kept, "_grad": grad, **vars(self)}  # vars: attributes set by the user
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A leaf from `__getstate__`'s dict."""
+        state = dict(state)
+        Node.__init__(self, state.pop("data"), state.pop("requires_grad"), state.pop("name"))
+        for key, value in state.items():
+            setattr(self, key, value)
 
     # -- properties and conversion ----------------------------------------------------------
     @property
@@ -225,9 +241,13 @@ class Matrix(Node):
         return Matrix(self.data.to_backend(name), requires_grad=self.requires_grad, name=self.name)
 
     def _operand(self, other: Any, op: str) -> Matrix:
-        """Numbers and List2Ds become constant matrices; anything else is a TypeError."""
+        """Numbers (numpy and torch scalars too) and List2Ds become constant matrices; anything
+        else is a TypeError."""
         if isinstance(other, Matrix):
             return other
+        other = plain_scalar(other)
+        if isinstance(other, bool):  # as torch: m + True is m + 1
+            other = float(other)
         if isinstance(other, (int, float)) and not isinstance(other, bool):
             return Matrix(self.data.new_full(1, 1, other), requires_grad=False)
         if isinstance(other, List2D):

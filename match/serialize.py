@@ -27,22 +27,28 @@ writes, `load` reads back.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import re
+import secrets
 import stat
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
-__all__ = ["save", "load", "MAX_BYTES", "MAX_DEPTH"]
+__all__ = ["save", "load", "FORMAT_VERSION", "MAX_BYTES", "MAX_DEPTH"]
 
 PathLike = str | os.PathLike
 
 MAX_BYTES = 1 << 30  # load's default size cap (1 GiB); raise it with load(path, max_bytes=...)
 MAX_DEPTH = 32  # deepest nesting of dicts and lists that save writes and load reads
 _TOO_BIG = "is an integer too large for a float"
+FORMAT_NAME = "match.save"  # the file's "format" field
+# The file's "version" field. 1: {"format", "version", "data"}; files without the wrapper
+# (written before it existed) load as they are.
+FORMAT_VERSION = 1
+_WRAPPED = re.compile(r'\s*\{\s*"format"\s*:\s*"match\.save"')
 
 
 def _plain(obj: Any, where: str, depth: int = 1) -> Any:
@@ -101,19 +107,113 @@ def save(obj: Any, path: PathLike) -> None:
     """Write obj (a state dict, or plain nested dicts/lists of numbers) to path as JSON.
 
     Refuses (TypeError or ValueError naming the key path, before writing anything) what `load`
-    would refuse. The file is written to a temporary name first and then renamed, so an
-    interrupted save never leaves a half-written file under `path`.
+    would refuse. The file holds `{"format": "match.save", "version": FORMAT_VERSION, "data":
+    obj}`, so that a later Match can tell its formats apart. How it is written, so that `path`
+    holds either the old file or the whole new one, whatever happens (see `_write_atomically`):
+    a temporary file with a unique name in the same directory, created without following a
+    link, flushed to disk, given the old file's permissions and renamed over `path`; removed
+    again if anything fails. A `path` that is a link to a file writes the file it points to
+    (as torch.save does); a read-only file (no write permission bit) is refused with a
+    PermissionError, as is a directory or special file with a ValueError.
     """
     _check_path(path, "save")
     plain = _plain(obj, "obj")
     found = _problem(plain)
     if found is not None:
         raise ValueError(f"save: {_where('obj', found)}, which load refuses")
-    text = _dump(plain) + "\n"
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    text = _dump({"format": FORMAT_NAME, "version": FORMAT_VERSION, "data": plain}) + "\n"
+    _write_atomically(text.encode("utf-8"), path)
+
+
+def _target(path: PathLike) -> tuple[str, int | None]:
+    """The file that save replaces (a link resolved to the file it points to) and the
+    permission bits to give the new one (None: a new file, which gets 0o666 less the umask)."""
+    target = os.path.realpath(path) if os.path.islink(path) else os.path.abspath(path)
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        if not os.path.isdir(os.path.dirname(target)):
+            raise FileNotFoundError(
+                f"save: the directory of {path} does not exist: {os.path.dirname(target)}"
+            ) from None
+        return target, None
+    if not stat.S_ISREG(info.st_mode):
+        kind = _KINDS.get(stat.S_IFMT(info.st_mode), "a special file")
+        raise ValueError(f"save: {path} is {kind}, not a regular file; choose another path")
+    mode = stat.S_IMODE(info.st_mode)
+    # the write bits, not os.access: root may write anything, but a file made read-only is a
+    # request not to replace it
+    if not mode & 0o222 or not os.access(target, os.W_OK):
+        raise PermissionError(
+            f"save: {path} is read-only (mode {mode:04o}); make it writable "
+            "(chmod u+w) or save to another path"
+        )
+    return target, mode
+
+
+def _temp_name(target: str) -> str:
+    """A fresh hidden name beside target, short enough for any file name that is legal (255
+    bytes): at most 40 characters of target's name, then random hex."""
+    directory, name = os.path.split(target)
+    return os.path.join(directory, f".{name[:40]}.{secrets.token_hex(8)}.tmp")
+
+
+def _write_atomically(data: bytes, path: PathLike) -> None:
+    """Replace path's file with data, all or nothing (see `save`)."""
+    target, mode = _target(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    # O_EXCL: the name must be new, so a link planted there is never followed (nor is one
+    # followed with O_NOFOLLOW where it exists); a name taken already just draws another
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    tmp = fd = None
+    try:
+        for _ in range(100):
+            tmp = _temp_name(target)
+            try:
+                fd = os.open(tmp, flags, 0o666)
+                break
+            except FileExistsError:
+                tmp = None  # someone else's: not ours to remove
+        else:  # pragma: no cover - 100 collisions of 64 random bits
+            raise RuntimeError(f"save: could not find a free temporary name beside {path}")
+        if mode is not None:  # the old file's permissions (0600 stays 0600)
+            os.fchmod(fd, mode) if hasattr(os, "fchmod") else os.chmod(tmp, mode)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)  # the bytes are on disk before the name points at them
+        fd = os.close(fd)  # None, in the same statement: an interrupt cannot come between
+        os.replace(tmp, target)
+    except BaseException as error:
+        # an interrupt (Ctrl-C) or a failure anywhere above leaves nothing behind
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(error, OSError) and error.errno is not None:
+            raise type(error)(
+                error.errno,
+                f"save: could not write {path} ({error.strerror}); the file there, if any, "
+                "is unchanged",
+            ) from error
+        raise
+    _sync_directory(os.path.dirname(target))
+
+
+def _sync_directory(directory: str) -> None:
+    """fsync the directory, so that the rename itself survives a power cut (POSIX only: other
+    systems cannot open a directory, and there the rename is all that can be done)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 # -- loading ---------------------------------------------------------------------------------
@@ -202,14 +302,15 @@ _STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 
 def _check_depth(text: str, path: PathLike) -> None:
-    """ValueError if dicts and lists nest deeper than MAX_DEPTH: one linear scan that stops at
-    the first bracket too deep, so that the recursive JSON parser never meets a bomb."""
-    depth = 0
+    """ValueError if dicts and lists nest deeper than MAX_DEPTH (one more in a file with the
+    format wrapper): one linear scan that stops at the first bracket too deep, so that the
+    recursive JSON parser never meets a bomb."""
+    depth, limit = 0, MAX_DEPTH + 1 if _WRAPPED.match(text) else MAX_DEPTH
     for token in _STRING_OR_BRACKET.finditer(text):
         bracket = text[token.start()]
         if bracket in "[{":
             depth += 1
-            if depth > MAX_DEPTH:
+            if depth > limit:
                 line = text.count("\n", 0, token.start()) + 1
                 raise ValueError(
                     f"load: {path} nests dicts and lists deeper than {MAX_DEPTH} levels "
@@ -303,8 +404,28 @@ def load(path: PathLike, *, max_bytes: int = MAX_BYTES) -> Any:
     found = _problem(obj)
     if found is not None:
         raise ValueError(f"load: {path}: {_where('top level', found)}")
+    if isinstance(obj, dict) and obj.get("format") == FORMAT_NAME:
+        obj = _unwrap(obj, path)
     if not isinstance(obj, (dict, list)):
         raise ValueError(
             f"load: {path} holds a {type(obj).__name__}, expected a dict or list (a state dict)"
         )
     return obj
+
+
+def _unwrap(obj: dict[str, Any], path: PathLike) -> Any:
+    """The data of a file with the format wrapper, after checking its version."""
+    version = obj.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"load: {path} has format version {version!r:.40}, not a version number")
+    if version > FORMAT_VERSION:
+        raise ValueError(
+            f"load: {path} was written by a newer Match (file format version {version}); this "
+            f"Match reads versions up to {FORMAT_VERSION}: upgrade Match to load it"
+        )
+    if set(obj) != {"format", "version", "data"}:
+        extra = sorted(set(obj) - {"format", "version"})
+        raise ValueError(
+            f"load: {path} should hold the keys 'format', 'version' and 'data', got {extra}"
+        )
+    return obj["data"]

@@ -33,8 +33,10 @@ def test_file_is_human_readable_json(tmp_path: Path) -> None:
     path = tmp_path / "m.json"
     save({"weight": [[1.0, 2.5], [3.0, 4.0]], "bias": [[0.1, 0.2]]}, path)
     text = path.read_text()
-    assert json.loads(text) == {"weight": [[1.0, 2.5], [3.0, 4.0]], "bias": [[0.1, 0.2]]}
-    assert '  "weight": [\n    [1.0, 2.5],\n    [3.0, 4.0]\n  ]' in text  # one row per line
+    wrapped = json.loads(text)
+    assert wrapped["data"] == {"weight": [[1.0, 2.5], [3.0, 4.0]], "bias": [[0.1, 0.2]]}
+    assert wrapped["format"] == "match.save" and wrapped["version"] == 1
+    assert '    "weight": [\n      [1.0, 2.5],\n      [3.0, 4.0]\n    ]' in text  # a row a line
     assert not text.startswith("\x80")  # not a pickle
 
 

@@ -31,6 +31,7 @@ Rules that hold on every backend:
 from __future__ import annotations
 
 import contextlib
+import copyreg
 import os
 import sys
 import threading
@@ -269,7 +270,25 @@ def kernels_for(name: str | Kernels, op: str = "kernels_for") -> Kernels:
         from .array import ArrayKernels  # the only import of the array module
 
         _loaded[name] = ArrayKernels(_import_array_module(name), name)
+        copyreg.pickle(ArrayKernels, _pickle_by_name)  # its module cannot be pickled
     return _loaded[name]
+
+
+def _pickle_by_name(kernels: Kernels) -> tuple[Any, tuple[str]]:
+    """How pickle stores a kernels object: by its backend's name (registered with copyreg for
+    each class of kernels the registry makes, in `_start` and `kernels_for`)."""
+    return unpickled, (kernels.name,)
+
+
+def unpickled(name: str) -> Kernels:
+    """The live kernels of backend `name`, for pickle (kernels and List2Ds pickle by their
+    backend's name, since backends are told apart by identity). A backend not available here
+    (numpy not installed, cupy without a GPU) gives the python backend: the values are the
+    same float64 numbers, so a model pickled on numpy unpickles, and runs, without numpy."""
+    try:
+        return kernels_for(name, "unpickle")
+    except RuntimeError:
+        return _loaded["python"]
 
 
 def active() -> Kernels:
@@ -334,6 +353,7 @@ def _start() -> None:
     from .python import PythonKernels
 
     _loaded["python"] = _default = PythonKernels()
+    copyreg.pickle(PythonKernels, _pickle_by_name)  # unpickled: the live object, not a twin
     wanted = os.environ.get("MATCH_ACCEL", "").strip()
     if wanted:
         try:

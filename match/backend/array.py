@@ -267,26 +267,58 @@ class ArrayKernels:
         hyper: tuple[float, float, float, float, float],  # a match.backend.AdamStep
     ) -> Array:
         """One Adam step (see Kernels.adam): the updates above, on blocks of about ADAM_BLOCK
-        elements (whole rows) that stay in the CPU's cache through the whole formula, with two
-        scratch buffers for every block's temporaries. One block on a GPU."""
+        elements (whole rows) that stay in the CPU's cache through the whole formula, with
+        scratch buffers for every block's temporaries and new moments. One block on a GPU.
+
+        Each block's new moments are computed into scratch first and then copied over the old
+        ones, a copy that can be repeated. So an interrupt (Ctrl-C) half way never leaves a
+        buffer torn between old rows and new: the handler finishes the remaining blocks, then
+        lets the interrupt go on (the buffers hold the whole step; the parameter is not given
+        its new value, since the interrupt reaches the caller instead of the result)."""
         xp = self.xp
         beta1, beta2, step_size, bias_sqrt, eps = hyper
         new_p = xp.empty_like(p)
         nrow, ncol = p.shape
         rows = max(1, ADAM_BLOCK // max(ncol, 1)) if xp.__name__ == "numpy" else nrow
-        scratch = xp.empty((2, min(rows, nrow), ncol))
-        for start in range(0, nrow, rows):
+        scratch = xp.empty((5, min(rows, nrow), ncol))
+        starts = range(0, nrow, rows)
+
+        def compute(start: int) -> None:  # reads the buffers, writes scratch and new_p only
             block = slice(start, start + rows)
             g, m, v = grad[block], exp_avg[block], exp_avg_sq[block]
-            one, two = scratch[:, : g.shape[0]]
-            xp.add(xp.multiply(m, beta1, out=m), xp.multiply(g, 1.0 - beta1, out=one), out=m)
-            _addc(xp, xp.multiply, xp.multiply(v, beta2, out=v), g, g, 1.0 - beta2, v, one)
+            one, two, new_m, new_v, new_max = scratch[:, : g.shape[0]]
+            m_part = xp.multiply(g, 1.0 - beta1, out=one)
+            xp.add(xp.multiply(m, beta1, out=new_m), m_part, out=new_m)
+            _addc(xp, xp.multiply, xp.multiply(v, beta2, out=new_v), g, g, 1.0 - beta2, new_v, one)
             if max_exp_avg_sq is not None:
-                v = xp.maximum(max_exp_avg_sq[block], v, out=max_exp_avg_sq[block])
-            denom = xp.sqrt(v, out=one)
+                new_v = xp.maximum(max_exp_avg_sq[block], new_v, out=new_max)
+            denom = xp.sqrt(new_v, out=one)
             denom /= bias_sqrt
             denom += eps
-            _addc(xp, xp.divide, p[block], m, denom, -step_size, new_p[block], two)
+            _addc(xp, xp.divide, p[block], new_m, denom, -step_size, new_p[block], two)
+
+        def commit(start: int) -> None:  # copies scratch into the buffers: safe to repeat
+            block = slice(start, start + rows)
+            n = grad[block].shape[0]
+            exp_avg[block] = scratch[2, :n]
+            exp_avg_sq[block] = scratch[3, :n]
+            if max_exp_avg_sq is not None:
+                max_exp_avg_sq[block] = scratch[4, :n]
+
+        ready = done = -1  # the last block computed into scratch, the last one committed
+        try:
+            for start in starts:
+                compute(start)
+                ready = start
+                commit(start)
+                done = start
+        except BaseException:
+            for start in starts:  # finish the step, so that no buffer is left torn
+                if start > done:
+                    if start != ready:  # its buffers are untouched: commit comes after ready
+                        compute(start)
+                    commit(start)
+            raise
         return new_p
 
 

@@ -11,10 +11,13 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+from ..list2d import plain_scalar
+
 
 def check_positive_int(caller: str, name: str, value: Any) -> int:
     """Return ``value`` if it is an int >= 1: a TypeError for anything but an int (bools too: True
     as a sample count is almost surely a mistake), a ValueError for one below 1."""
+    value = plain_scalar(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{caller}: {name} must be a positive int, got {type(value).__name__}")
     if value < 1:
@@ -25,6 +28,7 @@ def check_positive_int(caller: str, name: str, value: Any) -> int:
 def check_number(caller: str, name: str, value: Any) -> float:
     """Return ``value`` if it is an int or float (bools excluded), else raise a TypeError naming
     the caller, before the value reaches arithmetic that would fail with a bare message."""
+    value = plain_scalar(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{caller}: {name} must be a number, got {type(value).__name__}")
     return value

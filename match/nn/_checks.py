@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..list2d import List2D, check_dim
+from ..list2d import List2D, check_dim, plain_scalar
 from ..matrix import Matrix
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -19,6 +19,7 @@ REDUCTIONS = ("mean", "sum", "none")
 
 def check_positive_int(value: Any, who: str, what: str) -> int:
     """A size: an int of at least 1 (Match has no empty matrices), not a bool."""
+    value = plain_scalar(value)
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"{who}: {what} must be a positive int, got {type(value).__name__}")
     if value < 1:
@@ -28,6 +29,7 @@ def check_positive_int(value: Any, who: str, what: str) -> int:
 
 def check_int(value: Any, who: str, what: str) -> int:
     """Any int, not a bool (such as ignore_index)."""
+    value = plain_scalar(value)
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"{who}: {what} must be an int, got {type(value).__name__}")
     return value
@@ -42,6 +44,7 @@ def check_real(
     low_open: bool = False,
 ) -> float:
     """A real number (not a bool) in [low, high], or in (low, high] with low_open; as a float."""
+    value = plain_scalar(value)
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         raise TypeError(f"{who}: {what} must be a number, got {type(value).__name__}")
     value = float(value)
@@ -70,6 +73,7 @@ def check_reduction(reduction: Any, who: str, extra: tuple[str, ...] = ()) -> st
 
 def check_dim_argument(dim: Any, who: str, allow_none: bool = True) -> int | None:
     """A dim argument: 0, 1, -1 or -2 (and None when allowed), with who in the error."""
+    dim = plain_scalar(dim)
     return check_dim(dim, who, allow_none)
 
 

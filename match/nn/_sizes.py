@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..list2d import plain_scalar
+
 
 def positive_int(value: Any, what: str, who: str) -> int:
     """value as an int >= 1 (Match has no empty matrices); TypeError for a non-int (bools
     included), ValueError for zero or less, both naming `who` and the argument `what`."""
+    value = plain_scalar(value)
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"{who}: {what} must be a positive int, got {type(value).__name__}")
     if value < 1:
@@ -20,6 +23,7 @@ def positive_int(value: Any, what: str, who: str) -> int:
 def probability(value: Any, what: str, who: str) -> float:
     """value as a float in [0, 1] (a dropout rate); TypeError for a non-number, ValueError
     outside the range."""
+    value = plain_scalar(value)
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         raise TypeError(f"{who}: {what} must be a number in [0, 1], got {type(value).__name__}")
     if not 0.0 <= value <= 1.0:

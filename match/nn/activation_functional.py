@@ -193,7 +193,10 @@ def layer_norm(
             f"of the input {x.shape}"
         )
     centred = x - x.mean(1)
-    y = centred / ((centred * centred).mean(1) + eps).sqrt()
+    var = (centred * centred).mean(1)
+    # A row whose variance overflows has no normalised value: nan (inf - inf), as torch gives,
+    # where centred / inf would read 0. A constant, added to the value only.
+    y = centred / (var + eps).sqrt() + (var.data - var.data)
     if weight is not None:
         y = y * weight
     if bias is not None:

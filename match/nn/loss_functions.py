@@ -15,8 +15,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..list2d import List2D
-from ..matrix import Matrix, _result
+from ..list2d import List2D, plain_scalar
+from ..matrix import Matrix, _result, where
 from ._checks import (
     check_dim_argument,
     check_flag,
@@ -47,7 +47,7 @@ def as_matrix(x: Any, what: str, like: Matrix | None = None) -> Matrix:
         return x
     if isinstance(x, List2D):
         return Matrix(x, requires_grad=False)
-    if isinstance(x, (list, tuple)):
+    if isinstance(x, (list, tuple)) or hasattr(x, "tolist"):  # a numpy array, a torch tensor
         data = List2D.from_2d_list(x, what)
         return Matrix(
             data if like is None else _on_backend_of(data, like.data), requires_grad=False
@@ -80,13 +80,17 @@ def _pair(input: Any, target: Any, who: str) -> tuple[Matrix, Matrix]:
 
 def _index_column(indices: Any, what: str, who: str) -> Sequence[Any]:
     """The entries of a list (of numbers, or of 1-element lists) or of an (N, 1) Matrix/List2D;
-    `what` names the argument in the errors."""
+    `what` names the argument in the errors. A 1D numpy array or torch tensor is a list, and
+    numpy or torch integers (labels from `list(np_array)` are np.int64) are ints, as in torch."""
     if isinstance(indices, (Matrix, List2D)):
         _check_index_shape(indices, what, who)
         return [row[0] for row in indices.tolist()]
+    if hasattr(indices, "tolist") and getattr(indices, "ndim", None) in (1, 2):
+        indices = indices.tolist()
     if isinstance(indices, (list, tuple)):
         if all(type(v) is int for v in indices):
             return indices
+        indices = [plain_scalar(v) for v in indices]
         return [v[0] if isinstance(v, (list, tuple)) and len(v) == 1 else v for v in indices]
     raise TypeError(
         f"{who}: {what} must be a list of class indices or an (N, 1) Matrix, got "
@@ -248,8 +252,9 @@ def huber_loss(input: Matrix, target: Any, reduction: str = "mean", delta: float
     input, target = _pair(input, target, "huber_loss")
     d = input - target
     a = d.abs()
-    small = a.data < delta  # 0/1 mask: a constant, so no gradient flows through the choice
-    loss = (d * d) * (small * 0.5) + (a - 0.5 * delta) * ((1.0 - small) * delta)
+    small = a.data < delta  # a constant, so no gradient flows through the choice
+    # where, not a product with the mask: d * d overflows for |d| > 1.34e154, and inf * 0 is nan
+    loss = where(small, (d * d) * 0.5, (a - 0.5 * delta) * delta)
     return reduce(loss, reduction, "huber_loss")
 
 
@@ -263,7 +268,7 @@ def smooth_l1_loss(
     d = input - target
     a = d.abs()
     small = a.data < beta
-    loss = (d * d) * (small * (0.5 / beta)) + (a - 0.5 * beta) * (1.0 - small)
+    loss = where(small, (d * d) * (0.5 / beta), a - 0.5 * beta)  # where: see huber_loss
     return reduce(loss, reduction, "smooth_l1_loss")
 
 
@@ -388,7 +393,13 @@ def cross_entropy(
     check_reduction(reduction, who)
     check_real(label_smoothing, who, "label_smoothing", 0.0, 1.0)
     n, c = input.shape
-    if isinstance(target, (Matrix, List2D)) and target.shape == (n, c) and c > 1:
+    # An (N, C) matrix of floats holds probabilities, as torch's float target; with one class
+    # it is an (N, 1) column, as class indices are: those are positions (Matrix._integer).
+    if (
+        isinstance(target, (Matrix, List2D))
+        and target.shape == (n, c)
+        and (c > 1 or not getattr(target, "_integer", False))
+    ):
         logp = input.log_softmax(1)
         return _cross_entropy_probabilities(logp, target, weight, reduction, label_smoothing)
     return _class_index_loss(input, target, weight, ignore_index, reduction, label_smoothing, who)
@@ -426,9 +437,10 @@ def _class_index_loss(
         coef = (1.0 - label_smoothing) * coef + (
             spread if weight is None else spread * class_weight
         )
-    # nll_loss picks with where, so that a -inf log-probability off the target gives no nan
-    # (log_softmax of finite logits is finite: cross_entropy needs no pick)
-    picked = (input.where(mask, 0.0) if who == "nll_loss" else input.log_softmax(1)) * coef
+    # Pick with where, so that a -inf log-probability where coef is 0 gives 0, not nan: nll_loss
+    # takes any log-probabilities, and log_softmax of logits 1e308 and -1e308 has a -inf
+    logp = input if who == "nll_loss" else input.log_softmax(1)
+    picked = logp.where(coef != 0.0, 0.0) * coef
     if reduction == "none":
         return -picked.sum(1)
     total = -picked.sum()
@@ -546,9 +558,13 @@ def _norm(x: Matrix, p: float, dim: int, who: str) -> Matrix:
     p = check_real(p, who, "p", 0.0, low_open=True)
     if p == math.inf:
         return x.abs().max(dim)
-    if p == 2.0:
-        return (x * x).sum(dim).sqrt()
-    return (x.abs() ** p).sum(dim) ** (1.0 / p)
+    total = (x * x).sum(dim) if p == 2.0 else (x.abs() ** p).sum(dim)
+    # At a zero vector the root's derivative is infinite and its input's is 0, so the chain
+    # gives 0 * inf = nan: the root is taken of 1 there instead and the result masked to 0,
+    # which gives torch's gradient, 0 (the norm's subgradient at 0).
+    zero = total.data == 0.0
+    root = (total + zero).sqrt() if p == 2.0 else (total + zero) ** (1.0 / p)
+    return root * (1.0 - zero)
 
 
 def normalize(input: Matrix, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Matrix:

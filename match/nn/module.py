@@ -530,8 +530,17 @@ class Module:
             raise StateDictError(
                 f"load_state_dict for {type(self).__name__}: " + "; ".join(problems)
             )
-        for target, rows in new_values:
-            target.copy_(constant(rows, target))
+        news = [(target, constant(rows, target)) for target, rows in new_values]
+        # All or nothing, even if interrupted (Ctrl-C) half way: copy_ gives each target new
+        # storage, so its old storage is intact and is put back (set_, no copy) on the way out.
+        olds = [List2D.wrap(target.vals, target.kernels) for target, _ in news]
+        try:
+            for target, new in news:
+                target.copy_(new)
+        except BaseException:
+            for (target, _), old in zip(news, olds):
+                target.set_(old)
+            raise
         return IncompatibleKeys(missing, unexpected)
 
     # -- printing ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 from ..creation import zeros
 from ..grad_mode import no_grad
 from ..list2d import List2D
-from ..matrix import Matrix
+from ..matrix import Matrix, where
 from . import init
 from ._sizes import flag, positive_int
 from .loss_functions import as_matrix, class_indices, constant
@@ -124,6 +124,8 @@ class Embedding(Module):
 
     def forward(self, indices: Any) -> Matrix:
         """The rows of weight picked by indices, (N, embedding_dim)."""
+        if hasattr(indices, "tolist") and not isinstance(indices, (Matrix, List2D)):
+            indices = indices.tolist()  # a 1D numpy array or torch tensor, as torch takes
         if not isinstance(indices, (list, tuple, Matrix, List2D)):
             raise TypeError(
                 f"Embedding: indices must be a list of ints, an (N, 1) column or a (1, N) row, got "
@@ -144,8 +146,13 @@ class Embedding(Module):
         # Only the gradient changes, row by row: picked - fixed is exactly zero, so the value
         # is `fixed` unchanged while d(out)/d(picked) is the row's factor (0 for padding).
         fixed = picked.detach()
-        scale = Matrix(constant([[f] for f in factors], picked.data), requires_grad=False)
-        return fixed + (picked - fixed) * scale
+        if counts is not None:
+            scale = Matrix(constant([[f] for f in factors], picked.data), requires_grad=False)
+            picked = fixed + (picked - fixed) * scale
+        # The padding rows by where, not times 0, so that their gradient is exactly 0 even when
+        # the one coming back is inf or nan (torch's embedding backward skips those rows)
+        keep = constant([[float(i != self.padding_idx)] for i in idx], picked.data)
+        return where(keep, picked, fixed)
 
     def extra_repr(self) -> str:
         """Sizes, then the settings that differ from torch's defaults."""

@@ -29,6 +29,20 @@ def _with_grads(parameters: Matrix | Iterable[Matrix], who: str) -> list[Matrix]
     return [p for p in params if p._grad is not None]
 
 
+def _set_grads(params: list[Matrix], grads: list[Any]) -> None:
+    """Give each parameter its new gradient, all or nothing: an interrupt (Ctrl-C) half way
+    puts back the gradients already replaced, so that none is left clipped while others
+    are not."""
+    old = [p._grad for p in params]
+    try:
+        for p, grad in zip(params, grads):
+            p.grad = grad
+    except BaseException:
+        for p, grad in zip(params, old):
+            p._grad = grad
+        raise
+
+
 def clip_grad_norm_(
     parameters: Matrix | Iterable[Matrix],
     max_norm: float,
@@ -64,8 +78,7 @@ def clip_grad_norm_(
         )
     coef = max_norm / (total + 1e-6)
     if coef < 1.0 or coef != coef:  # torch multiplies by min(coef, 1): NaN stays NaN
-        for p in params:
-            p.grad = p._grad * coef
+        _set_grads(params, [p._grad * coef for p in params])
     return Matrix(params[0]._grad.new_full(1, 1, total), requires_grad=False)
 
 
@@ -75,8 +88,8 @@ def clip_grad_value_(
     """Clamp every gradient element to [-clip_value, clip_value], in place (`foreach` is
     accepted for torch's sake and ignored)."""
     clip_value = check_real(clip_value, "clip_grad_value_", "clip_value")
-    for p in _with_grads(parameters, "clip_grad_value_"):
-        p.grad = p._grad.clamp(-clip_value, clip_value)
+    params = _with_grads(parameters, "clip_grad_value_")
+    _set_grads(params, [p._grad.clamp(-clip_value, clip_value) for p in params])
 
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..list2d import plain_scalar
 from .optimizer import Optimizer, check_hyperparameter
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
 
 def _count(value: Any, op: str, what: str, minimum: int = 1) -> int:
     """An int (not a bool) >= minimum, or a TypeError/ValueError naming op."""
+    value = plain_scalar(value)
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"{op}: {what} must be an int, got {type(value).__name__} {value!r:.40}")
     if value < minimum:
@@ -508,24 +510,25 @@ class OneCycleLR(LRScheduler):
         if div == 0 or final_div == 0:
             raise ValueError(f"{op}: div_factor and final_div_factor must be > 0")
         up, total = float(pct * self.total_steps) - 1, self.total_steps - 1
-        # Phases: (last step, lr from, lr to, momentum from, momentum to), as group keys.
-        if three_phase:
-            self._phases = [
-                (up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                (
-                    float(2 * pct * self.total_steps) - 2,
-                    "max_lr",
-                    "initial_lr",
-                    "base_momentum",
-                    "max_momentum",
-                ),
-                (total, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
+        # torch's phases: the last step of each, and the group keys its lr and momentum go
+        # between. Dicts of plain values, so that state_dict can be saved (match.save).
+        ends = [up, float(2 * pct * self.total_steps) - 2, total] if three_phase else [up, total]
+        keys = (
+            [
+                ("initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                ("max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                ("initial_lr", "min_lr", "max_momentum", "max_momentum"),
             ]
-        else:
-            self._phases = [
-                (up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                (total, "max_lr", "min_lr", "base_momentum", "max_momentum"),
+            if three_phase
+            else [
+                ("initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                ("max_lr", "min_lr", "base_momentum", "max_momentum"),
             ]
+        )
+        names = ("start_lr", "end_lr", "start_momentum", "end_momentum")
+        self._schedule_phases = [
+            {"end_step": end, **dict(zip(names, phase))} for end, phase in zip(ends, keys)
+        ]
         groups = optimizer.param_groups
         if last_epoch == -1:
             for group, top in zip(groups, self._per_group(max_lr, "max_lr")):
@@ -570,12 +573,15 @@ class OneCycleLR(LRScheduler):
         lrs = []
         for group in self.optimizer.param_groups:
             start_step = 0.0
-            for i, (end_step, lr_from, lr_to, m_from, m_to) in enumerate(self._phases):
-                if t <= end_step or i == len(self._phases) - 1:
+            for i, phase in enumerate(self._schedule_phases):
+                end_step = phase["end_step"]
+                if t <= end_step or i == len(self._schedule_phases) - 1:
                     pct = (t - start_step) / (end_step - start_step)
-                    lrs.append(self._anneal(group[lr_from], group[lr_to], pct))
+                    lrs.append(self._anneal(group[phase["start_lr"]], group[phase["end_lr"]], pct))
                     if self.cycle_momentum:
-                        momentum = self._anneal(group[m_from], group[m_to], pct)
+                        momentum = self._anneal(
+                            group[phase["start_momentum"]], group[phase["end_momentum"]], pct
+                        )
                         if self.use_beta1:
                             group["betas"] = (momentum, *group["betas"][1:])
                         else:

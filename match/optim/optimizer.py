@@ -18,16 +18,22 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..grad_mode import enable_grad
-from ..list2d import List2D
+from ..list2d import List2D, plain_scalar
 from ..matrix import Matrix
 
 __all__ = ["Optimizer"]
 
 
 def _like(rows: Any, p: Matrix, what: str) -> List2D:
-    """A List2D on p's backend from saved rows, checked against p's shape."""
+    """A List2D on p's backend from saved rows, checked against p's shape. Rows may be a
+    List2D, or anything with `tolist()` (a torch tensor, a numpy array); torch's 1D buffer of
+    a bias, a flat list, stands for a (1, n) row, as in `Module.load_state_dict`."""
+    if hasattr(rows, "tolist") and not isinstance(rows, (list, tuple)):
+        rows = rows.tolist()
+    if isinstance(rows, (list, tuple)) and rows and not isinstance(rows[0], (list, tuple)):
+        rows = [rows]
     try:
-        value = List2D.from_2d_list(rows.tolist() if isinstance(rows, List2D) else rows)
+        value = List2D.from_2d_list(rows)
     except (TypeError, ValueError, OverflowError) as e:
         raise TypeError(f"load_state_dict: {what} is not a matrix of numbers ({e})") from None
     if value.shape != p.shape:
@@ -43,7 +49,10 @@ def _is_number(value: Any) -> bool:
 
 
 def _step_count(value: Any, what: str) -> float:
-    """A saved step count: a whole number >= 0 (stored as a float, as `step` makes it)."""
+    """A saved step count: a whole number >= 0 (stored as a float, as `step` makes it); torch
+    saves it as a 0-d tensor, read through its `tolist()`."""
+    if hasattr(value, "tolist") and not isinstance(value, (list, tuple)):
+        value = value.tolist()
     if not _is_number(value) or not 0 <= value < 2**53 or value != int(value):
         raise ValueError(f"load_state_dict: {what} must be a whole number >= 0, got {value!r:.40}")
     return float(value)
@@ -101,6 +110,7 @@ def check_hyperparameter(value: Any, kind: str, op: str, what: str) -> Any:
     """value checked to be of a kind: 'rate' (a finite number >= 0), 'number' (finite),
     'fraction' (a number in [0, 1)), 'flag' (True or False) or 'betas' (a pair of fractions).
     Raises TypeError or ValueError naming op (the class the user called) and what."""
+    value = plain_scalar(value)
     if kind == "flag":
         if not isinstance(value, bool):
             raise TypeError(f"{op}: {what} must be True or False, got {value!r:.40}")
@@ -323,9 +333,20 @@ class Optimizer:
             if id(p) in new_state:
                 raise ValueError(f"load_state_dict: the state of parameter {i} appears twice")
             new_state[id(p)] = _buffers(saved, p, f"parameter {i}")
-        for settings, group in zip(new_settings, self.param_groups):
-            group.update(settings)
-        self._state = new_state
+        # All or nothing, even if interrupted (Ctrl-C) half way: the groups are restored from
+        # copies unless every one of them and the state were replaced.
+        old_groups = [dict(group) for group in self.param_groups]
+        old_state = self._state
+        try:
+            for settings, group in zip(new_settings, self.param_groups):
+                group.update(settings)
+            self._state = new_state
+        except BaseException:
+            for group, old in zip(self.param_groups, old_groups):
+                group.clear()
+                group.update(old)
+            self._state = old_state
+            raise
 
     def __settings(self, saved: dict[str, Any], group: dict[str, Any], where: str) -> dict:
         """The hyperparameters of a saved group, each checked against the kind of the value it
@@ -341,6 +362,23 @@ class Optimizer:
                 f"load_state_dict: {where} 'betas' must be in [0, 1), got {settings['betas']}"
             )
         return settings
+
+    # -- pickle and deepcopy -----------------------------------------------------------------
+    # The state is keyed by id(p), which a copy changes: it travels keyed by the parameter's
+    # position in the groups instead, and is keyed by the copies' ids again on arrival.
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickle and `copy.deepcopy` keep (see the comment above)."""
+        params = [p for group in self.param_groups for p in group["params"]]
+        state = dict(vars(self))
+        state["_state"] = [self._state.get(id(p)) for p in params]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Undo `__getstate__`."""
+        by_position = state.pop("_state")
+        self.__dict__.update(state)
+        params = [p for group in self.param_groups for p in group["params"]]
+        self._state = {id(p): s for p, s in zip(params, by_position) if s is not None}
 
     def __repr__(self) -> str:
         """Class name and each group's hyperparameters."""

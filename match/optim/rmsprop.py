@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -59,7 +60,11 @@ class RMSprop(Optimizer):
         square_avg = state["square_avg"].mul_(alpha).addcmul_(grad, grad, 1 - alpha)
         if group["centered"]:  # avg = sqrt(square_avg - grad_avg^2)
             grad_avg = state["grad_avg"].lerp_(grad, 1 - alpha)
-            avg = square_avg.addcmul(grad_avg, grad_avg, -1).sqrt()
+            avg = square_avg.addcmul(grad_avg, grad_avg, -1)
+            # torch computes this with a fused multiply-add, which keeps square_avg = inf when
+            # grad_avg^2 overflows too (gradients >= 1e200) where inf - inf would be nan
+            overflowed = (square_avg == math.inf) * (grad_avg.abs() < math.inf)
+            avg = List2D.where(overflowed, square_avg, avg).sqrt()
         else:
             avg = square_avg.sqrt()
         avg.add_(eps)
