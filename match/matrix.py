@@ -302,16 +302,21 @@ class Matrix(Node):
         return _result("div", a / b, (self, rhs), backward, saved=(a, b))
 
     def __pow__(self, rhs: Matrix | Number) -> Matrix:
-        """Elementwise self ** rhs (a number or a Matrix exponent)."""
+        """Elementwise self ** rhs (a number or a Matrix exponent). A number exponent gives
+        torch's answer for a number: x ** 0.5 is sqrt(x), so (-inf) ** 0.5 is nan."""
+        number = isinstance(rhs, (int, float)) and not isinstance(rhs, bool)
+        power = float(rhs) if number else None
         rhs = self._operand(rhs, "pow")
         a, b = self.data, rhs.data
-        out = a**b
+        if power is None:
+            power = b
+        out = a**power
 
         def backward(g: List2D) -> None:
             # d(a^b)/da = b a^(b-1), 0 where b is 0; d(a^b)/db = a^b log(a), 0 where a is 0
             # and b >= 0 (torch's masks)
             if self.requires_grad:
-                self._accumulate(List2D.where(b, g * (b * a ** (b - 1.0)), 0.0))
+                self._accumulate(List2D.where(b, g * (b * a ** (power - 1.0)), 0.0))
             if rhs.requires_grad:
                 rhs._accumulate(g * List2D.where((a == 0.0) * (b >= 0.0), 0.0, out * a.log()))
 

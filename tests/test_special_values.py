@@ -50,6 +50,8 @@ UNARY: dict[str, Op] = {
     ),
     "clamp": lambda x: x.clamp(-1.0, 1.0),
     "pow3": lambda x: x**3.0,
+    "pow_half": lambda x: x**0.5,  # a number exponent of 0.5 is sqrt: (-inf) ** 0.5 is nan
+    "pow_two": lambda x: x**2,
     "rsub": lambda x: 1.0 - x,
     "rdiv": lambda x: 1.0 / x,
 }

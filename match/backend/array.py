@@ -153,6 +153,8 @@ class ArrayKernels:
 
     def binary(self, name: str, a: Array | float, b: Array | float) -> Array:
         """BINARY[name] of a and b, broadcast; comparisons give 0.0/1.0."""
+        if name == "pow" and isinstance(b, float) and b in (0.5, -0.5):  # torch's sqrt, rsqrt
+            return self.xp.sqrt(a) if b > 0 else 1.0 / self.xp.sqrt(a)
         out = self._ufuncs[name](a, b)
         return out.astype(self.float64) if name in _COMPARISONS else out
 

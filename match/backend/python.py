@@ -263,8 +263,9 @@ class PythonKernels:
 
     def binary(self, name: str, a: Rows | float, b: Rows | float) -> Rows:
         """BINARY[name] of the elements of a and b, broadcast."""
-        if name == "pow" and b == 0.5:  # numpy and torch take sqrt here: (-inf) ** 0.5 is nan
-            return self.unary("sqrt", a)  # type: ignore[arg-type]
+        if name == "pow" and b in (0.5, -0.5):  # torch's sqrt and rsqrt: (-inf) ** 0.5 is nan
+            roots = self.unary("sqrt", a)  # type: ignore[arg-type]
+            return roots if b > 0 else self.binary("div", 1.0, roots)
         fast, safe = BINARY[name]
         try:
             return _broadcast_map(fast, a, b)
