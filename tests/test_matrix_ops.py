@@ -56,10 +56,13 @@ def test_pow_gradients_at_base_and_exponent_zero(
 
 def test_negative_zero_and_minus_inf_powers_agree(backend: str) -> None:
     assert_torch(lambda a: a**-1.0, [[-0.0, 0.0]])
-    # IEEE pow (and torch with a tensor exponent) gives inf; torch's scalar 0.5 takes a sqrt
-    # fast path and gives nan. Match follows IEEE on both backends.
-    out = match.mat([[-INF]]) ** 0.5
-    expected = torch.pow(torch.tensor([[-INF]], dtype=torch.float64), torch.tensor([[0.5]]))
+    # torch's scalar exponent 0.5 is a sqrt, so (-inf) ** 0.5 is nan; with a tensor exponent
+    # torch takes IEEE pow, which gives inf. Match gives the same two answers (issue 26).
+    minus_inf = torch.tensor([[-INF]], dtype=torch.float64)
+    assert math.isnan((match.mat([[-INF]]) ** 0.5).item())
+    assert math.isnan((minus_inf**0.5).item())
+    out = match.mat([[-INF]]) ** match.mat([[0.5]])
+    expected = torch.pow(minus_inf, torch.tensor([[0.5]], dtype=torch.float64))
     assert out.tolist() == expected.tolist() == [[INF]]
 
 
