@@ -41,6 +41,9 @@ NOTICES = [
     ("plotly.js-dist-min", "Plotly.js: the charts (MIT)"),
 ]
 # Copied from the source tree into the temporary build folder (tests and tools are not needed).
+# The wheel's file name starts with the distribution name (pyproject's `name`, "match-autodiff"
+# on the package index, where "match" is another project) spelled as wheels spell it.
+WHEEL_PREFIX = "match_autodiff"
 SOURCES = ["pyproject.toml", "setup.py", "README.md", "LICENSE", "match", "demos"]
 
 
@@ -85,7 +88,7 @@ def build_wheel(into: Path) -> Path:
         result = subprocess.run([*command, str(source)], capture_output=True, text=True)
         if result.returncode != 0:
             sys.exit(f"build_site: building the wheel failed:\n{result.stdout}\n{result.stderr}")
-    (wheel,) = into.glob("match-*.whl")
+    (wheel,) = into.glob(f"{WHEEL_PREFIX}-*.whl")
     return wheel
 
 

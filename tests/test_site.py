@@ -68,7 +68,7 @@ def test_the_wheel_ships_the_demos_and_the_typing_marker(installed: Path) -> Non
     assert sorted(p.stem for p in (installed / "match" / "demos").glob("demo_*.py")) == sorted(
         NAMES
     )
-    metadata = next(installed.glob("match-*.dist-info")) / "METADATA"
+    metadata = next(installed.glob("match_autodiff-*.dist-info")) / "METADATA"
     text = metadata.read_text(encoding="utf-8")
     assert "License-Expression: MIT" in text and "Typing :: Typed" in text
 
@@ -193,7 +193,7 @@ def test_the_built_site_is_self_contained(tmp_path: Path) -> None:
     build_site.build(out)
     names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert {"index.html", "app.js", "worker.js", "site.json", "pyodide/pyodide.mjs"} <= names
-    (wheel,) = out.glob("match-*.whl")
+    (wheel,) = out.glob("match_autodiff-*.whl")
     assert "match/demos/demo_linear.py" in zipfile.ZipFile(wheel).namelist()
     for text_file in ("index.html", "app.js", "worker.js", "style.css"):
         text = (out / text_file).read_text(encoding="utf-8")
