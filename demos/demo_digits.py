@@ -223,13 +223,20 @@ if not available():  # no matplotlib: show them as text
 
 
 # %%
+epochs_run = list(range(1, len(history) + 1))  # counted from 1, as the lines above
 show(
     "demo_digits_training",
     panel(
-        line([h[0] for h in history], label="training loss"),
-        line([h[1] for h in history], label="test accuracy"),
-        title="training",
+        line(epochs_run, [h[0] for h in history]),
+        title="training loss",
         xlabel="epoch",
+        ylabel="cross-entropy (smoothed labels)",
+    ),
+    panel(
+        line(epochs_run, [100 * h[1] for h in history]),
+        title="test accuracy",
+        xlabel="epoch",
+        ylabel="% of test digits read right",
     ),
 )
 

@@ -172,9 +172,9 @@ show(
     panel(
         inputs_with(0),
         inputs_with(1),
-        line([-0.5, 1.5], [on_the_line(-0.5), on_the_line(1.5)], dashed=True),
+        line([-0.75, 1.75], [on_the_line(-0.75), on_the_line(1.75)], dashed=True),
         title="decision line (p = 0.5)",
-        xlim=(-0.5, 1.5),
-        ylim=(-0.5, 1.5),
+        xlim=(-0.75, 1.75),  # not -0.5: the two axes' "-0.5" labels would meet in the corner
+        ylim=(-0.75, 1.75),
     ),
 )

@@ -250,8 +250,17 @@ def _draw_points(ax: Any, s: Series) -> None:
     ax.scatter(s["x"], s["y"], s=14, edgecolors="k", linewidths=0.4, label=s["label"] or None)
 
 
+# Decision regions: pale blue for low values (class 0), pale orange for high (class 1), so that
+# points in matplotlib's first two colours (blue, orange) stand out on both; the page uses the
+# same colours.
+REGION_COLORS = ("#c6dbef", "#ffffff", "#fdd0a2")
+
+
 def _draw_contour(ax: Any, s: Series) -> None:
-    ax.contourf(s["x"], s["y"], s["z"], levels=20, cmap="RdBu_r", alpha=0.6)
+    from matplotlib.colors import LinearSegmentedColormap
+
+    regions = LinearSegmentedColormap.from_list("regions", REGION_COLORS)
+    ax.contourf(s["x"], s["y"], s["z"], levels=20, cmap=regions, vmin=0.0, vmax=1.0)
     ax.contour(s["x"], s["y"], s["z"], levels=[s["level"]], colors="k")
 
 
