@@ -162,7 +162,8 @@ def build_readme(out: Path) -> None:
 
     body = to_html((ROOT / "README.md").read_text(encoding="utf-8"))
     # pictures live in docs/images in the repository; the page uses the copies in images/
-    body = body.replace('src="docs/images/', 'src="images/')
+    for attribute in ("src", "href"):
+        body = body.replace(f'{attribute}="docs/images/', f'{attribute}="images/')
     (out / "readme.html").write_text(PAGE.format(title="Match: README", up="", body=body))
     if (ROOT / "docs" / "images").is_dir():
         shutil.copytree(ROOT / "docs" / "images", out / "images")
