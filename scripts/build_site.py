@@ -129,6 +129,7 @@ def build_api(into: Path) -> Path:
         sys.exit("build_site: pdoc is missing; run `pip install -r requirements-site.txt` first")
     version = load_version()
     command = [sys.executable, "-m", "pdoc", "--no-show-source", "--docformat", "markdown"]
+    command += ["--template-directory", str(ROOT / "scripts" / "pdoc_templates")]
     command += ["--footer-text", f"Match {version}", "-o", str(into), *API_MODULES]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("MATCH_ACCEL", None)

@@ -54,7 +54,8 @@ def test_the_first_example_has_gradients_that_mean_something() -> None:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(first, {"__name__": "__readme__"})
-    assert out.getvalue().split("\n")[:2] == ["1.28125", "[[4.75], [0.75]]"]
+    # (the numpy backend prints the rows as an array: compare without commas and spaces)
+    assert re.sub(r"[\s,]", "", out.getvalue()) == "1.28125[[4.75][0.75]]"
 
 
 def test_no_command_installs_the_unrelated_match_package() -> None:

@@ -229,6 +229,8 @@ def test_the_api_reference_is_built_searchable_and_complete(page: object, site: 
     page.goto(f"{site}index.html")
     page.click('header a[href="api/index.html"]')
     page.wait_for_selector(".pdoc input[type=search]")
+    for link in ("match/nn.html", "match/tools.html", "match/serialize.html", "../index.html"):
+        assert page.locator(f'a[href="{link}"]').count() >= 1, link  # every page one click away
     page.fill(".pdoc input[type=search]", "CrossEntropyLoss")
     page.wait_for_selector(".search-result")
     assert "CrossEntropyLoss" in page.inner_text(".search-result")
