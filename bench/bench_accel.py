@@ -45,7 +45,10 @@ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 sys.path.insert(0, ROOT)
 
-import numpy as np  # noqa: E402
+try:
+    import numpy as np
+except ImportError:  # one line, not a traceback: this benchmark is about the numpy backend
+    sys.exit("bench_accel: needs numpy (pip install numpy); it times Match's numpy backend")
 
 import match  # noqa: E402
 from match import List2D, accel  # noqa: E402

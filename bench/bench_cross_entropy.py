@@ -3,7 +3,7 @@ against the mask built from Python lists, row by row (the old path, reimplemente
 side in one run, forward plus backward, at batch 16 and 256 with 10 classes, on each backend
 that is installed, and torch's CPU time for scale.
 
-Run: python bench/bench_cross_entropy.py        (about 20 s)
+Run: python bench/bench_cross_entropy.py [--quick]       (about 20 s; --quick: a smoke run)
 
 Targets come as an (N, 1) Matrix of class indices (what a DataLoader gives) and as a Python
 list. Numbers are medians of interleaved repeats (time.perf_counter), 1 BLAS thread.
@@ -11,6 +11,7 @@ list. Numbers are medians of interleaved repeats (time.perf_counter), 1 BLAS thr
 
 from __future__ import annotations
 
+import argparse
 import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # before numpy or torch is imported
@@ -107,11 +108,14 @@ def bench_torch(batch: int, repeats: int) -> None:
 
 
 def main() -> None:
-    """The table."""
+    """The table (--quick: two repeats, a smoke run for the tests)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="two repeats per row (for tests)")
+    quick = parser.parse_args().quick
     print(f"cross_entropy forward+backward, {CLASSES} classes, microseconds (median)")
     print(f"{'backend':>7} {'batch':>6} {'target':>7} {'old':>10} {'new':>10} {'old/new':>10}")
     for batch in (16, 256):
-        repeats = 60 if batch == 16 else 20
+        repeats = 2 if quick else 60 if batch == 16 else 20
         for name in match.accel.available():
             if name != "cupy":
                 bench_backend(name, batch, repeats)

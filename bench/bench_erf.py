@@ -55,7 +55,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--quick", action="store_true", help="a 50x50 matrix, one repeat: a smoke run (for tests)"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.size, args.repeat = 50, 1
     backends = [b for b in ("python", "numpy") if b in match.accel.available()]
     header = ("backend", "erf", "tanh", "ratio", "gelu", "gelu-tanh", "ratio")
     print("{:8} {:>9} {:>9} {:>6} {:>9} {:>10} {:>6}".format(*header))

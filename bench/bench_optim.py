@@ -1,6 +1,6 @@
 """Optimizer step time: the fused in-place updates against the old unfused ones, and torch.
 
-Run: python bench/bench_optim.py [--repeats N]     (about 30 s; numpy and torch optional)
+Run: python bench/bench_optim.py [--repeats N] [--quick]   (about 30 s; numpy, torch optional)
 
 For each backend found (python, numpy, cupy), one Adam step and one SGD-with-momentum step over
 the parameters of an MLP (784-256-10 on numpy/cupy; 64-32-10 in pure Python, which is about 100
@@ -136,7 +136,11 @@ def main() -> None:
     """Print one row per backend and optimizer."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7, help="interleaved repeats per row")
-    repeats = parser.parse_args().repeats
+    parser.add_argument(
+        "--quick", action="store_true", help="one repeat of one call per row (for tests)"
+    )
+    args = parser.parse_args()
+    repeats = 1 if args.quick else args.repeats
     try:
         import torch
 
@@ -148,7 +152,7 @@ def main() -> None:
     print(f" {'chain/new':>9}", end="")
     print(f" {'torch us':>9} {'new/torch':>9}" if torch else "")
     for backend in match.accel.available():
-        inner = 10 if backend == "python" else 30
+        inner = 1 if args.quick else 10 if backend == "python" else 30
         for name, old in (("Adam", old_adam_step), ("SGD", old_sgd_step)):
             old_params, new_params = match_params(backend), match_params(backend)
             states: list[dict[str, Any]] = [{} for _ in old_params]

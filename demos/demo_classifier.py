@@ -32,7 +32,7 @@ import time
 
 from match import nn, optim
 from match.data import DataLoader, make_moons, make_spirals, train_test_split
-from match.plotting import available, contour, line, panel, points, quick, show
+from match.plotting import available, contour, heading, line, panel, points, quick, show
 
 match.manual_seed(0)
 
@@ -160,6 +160,7 @@ def plot_boundary(
 # the shape or just memorised the points.
 
 # %%
+heading("Moons")
 X, y = make_moons(n_samples=quick(300, 120), noise=0.15, seed=0)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=0)
 moons = make_model(hidden=16)
@@ -176,6 +177,7 @@ plot_boundary("demo_classifier_moons", moons, X, y, "moons: decision boundary")
 # more units and more epochs, but gets there.
 
 # %%
+heading("Spirals")
 X, y = make_spirals(n_samples=quick(300, 120), noise=0.03, seed=0)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=0)
 spirals = make_model(hidden=32)

@@ -32,7 +32,7 @@ import time
 
 from match import nn, optim
 from match.data import DataLoader, load_digits
-from match.plotting import available, image, line, panel, quick, show
+from match.plotting import available, heading, image, line, panel, quick, show
 
 match.manual_seed(0)
 
@@ -45,6 +45,7 @@ match.manual_seed(0)
 # makes the test honest, and harder.
 
 # %%
+heading("The data")
 X_train, y_train = load_digits("train")
 X_test, y_test = load_digits("test")
 if quick(False, True):  # quick mode: a third of the training images
@@ -82,6 +83,7 @@ side_by_side(X_train[:6], [f"label {y}" for y in y_train[:6]])
 # the corners, from being blown up.
 
 # %%
+heading("Preparing the pixels")
 n = len(X_train)
 means = [sum(col) / n for col in zip(*X_train)]
 spreads = [
@@ -112,6 +114,7 @@ S_train, S_test = standardize(X_train), standardize(X_test)
 # The learning rate falls along a cosine curve from 0.02 to 0 (`CosineAnnealingLR`).
 
 # %%
+heading("Model and training")
 model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
 print(model)
 loss_fn = nn.CrossEntropyLoss(label_smoothing=0.3)
@@ -161,6 +164,7 @@ for epoch in range(1, epochs + 1):
 # diagonal is a mistake, and shows which digits get confused with which.
 
 # %%
+heading("How good is it?")
 predicted = predict(S_test)
 right = sum(p == t for p, t in zip(predicted, y_test))
 print(f"test accuracy: {right / len(y_test):.1%} ({right} of {len(y_test)})")
@@ -193,6 +197,7 @@ show(
 # a person would also hesitate over.
 
 # %%
+heading("The misread digits")
 mistakes = [i for i, (p, t) in enumerate(zip(predicted, y_test)) if p != t][:12]
 print(f"{len(mistakes)} of the {len(y_test) - right} mistakes:")
 
@@ -218,13 +223,20 @@ if not available():  # no matplotlib: show them as text
 
 
 # %%
+epochs_run = list(range(1, len(history) + 1))  # counted from 1, as the lines above
 show(
     "demo_digits_training",
     panel(
-        line([h[0] for h in history], label="training loss"),
-        line([h[1] for h in history], label="test accuracy"),
-        title="training",
+        line(epochs_run, [h[0] for h in history]),
+        title="training loss",
         xlabel="epoch",
+        ylabel="cross-entropy (smoothed labels)",
+    ),
+    panel(
+        line(epochs_run, [100 * h[1] for h in history]),
+        title="test accuracy",
+        xlabel="epoch",
+        ylabel="% of test digits read right",
     ),
 )
 

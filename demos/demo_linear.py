@@ -37,7 +37,7 @@ except ModuleNotFoundError:  # Match not installed: use the copy in the reposito
 
 from match import nn, optim
 from match.data import make_regression
-from match.plotting import line, panel, points, quick, show
+from match.plotting import heading, line, panel, points, quick, show
 
 match.manual_seed(0)
 
@@ -50,6 +50,7 @@ match.manual_seed(0)
 # Inputs are data, not parameters, so they are made with `requires_grad=False`.
 
 # %%
+heading("The data")
 N = quick(100, 30)
 xs, ys, w_true = make_regression(n_samples=N, n_features=1, noise=2.0, bias=3.0, seed=1, coef=True)
 X = match.mat(xs, requires_grad=False)
@@ -65,6 +66,7 @@ print(f"{N} points, X {X.shape}, Y {Y.shape}; the true line is y = {w_true[0]:.3
 # new gradients to old ones.
 
 # %%
+heading("The training loop, written out")
 w = match.zeros(1, 1)  # start from the flat line y = 0
 b = match.zeros(1, 1)
 lr = 0.1
@@ -115,6 +117,7 @@ show(
 # keeps its three steps: forward, backward, update.
 
 # %%
+heading("The same in 2D, with `nn` and `optim`")
 xs2, ys2, w_true2 = make_regression(
     n_samples=N, n_features=2, noise=1.0, bias=-2.0, seed=2, coef=True
 )

@@ -32,7 +32,7 @@ except ModuleNotFoundError:  # Match not installed: use the copy in the reposito
 import logging
 import sys
 
-from match.plotting import line, panel, points, quick, show
+from match.plotting import heading, line, panel, points, quick, show
 
 # The trace writes to the logger "match.trace". Sending log lines to standard output keeps
 # them in order with the printed text (by default they would go to standard error).
@@ -46,6 +46,7 @@ logging.basicConfig(stream=sys.stdout, format="    trace: %(message)s", level=lo
 # numbers.
 
 # %%
+heading("Data and parameters")
 X = match.mat([[0, 0], [0, 1], [1, 0], [1, 1]], requires_grad=False)
 Y = match.mat([[0], [0], [0], [1]], requires_grad=False)  # AND
 w = match.mat([[0.1], [-0.2]])
@@ -59,6 +60,7 @@ b = match.mat([[0.0]])
 # `mean(-(y log p + (1 - y) log(1 - p)))`: small when p is close to y.
 
 # %%
+heading("Forward")
 z = X @ w + b
 p = z.sigmoid()
 loss = -(Y * p.log() + (1 - Y) * (1 - p).log()).mean()
@@ -75,6 +77,7 @@ print(f"loss: {loss.item():.4f}")
 # (4, 2), the weights `w` (2, 1) and the bias `b` (1, 1).
 
 # %%
+heading("Backward, traced")
 with match.trace():
     loss.backward()
 
@@ -89,6 +92,7 @@ print("dloss/db =", round(b.grad.item(), 6))
 # `dloss/dw = X^T (p - y) / N` and `dloss/db = sum(p - y) / N`. Plain Python lists:
 
 # %%
+heading("The same gradients by hand")
 rows, ps, ys = X.tolist(), [r[0] for r in p.tolist()], [r[0] for r in Y.tolist()]
 n = len(rows)
 dz = [(pi - yi) / n for pi, yi in zip(ps, ys)]
@@ -107,6 +111,7 @@ print("Match's backward agrees with the chain rule.")
 # step used and where it moved the parameters. Watch the gradients shrink as the loss falls.
 
 # %%
+heading("Gradient descent, step by step")
 w.zero_grad()
 b.zero_grad()
 lr = 2.0
@@ -167,9 +172,9 @@ show(
     panel(
         inputs_with(0),
         inputs_with(1),
-        line([-0.5, 1.5], [on_the_line(-0.5), on_the_line(1.5)], dashed=True),
+        line([-0.75, 1.75], [on_the_line(-0.75), on_the_line(1.75)], dashed=True),
         title="decision line (p = 0.5)",
-        xlim=(-0.5, 1.5),
-        ylim=(-0.5, 1.5),
+        xlim=(-0.75, 1.75),  # not -0.5: the two axes' "-0.5" labels would meet in the corner
+        ylim=(-0.75, 1.75),
     ),
 )

@@ -34,7 +34,7 @@ import random
 import time
 
 from match import nn, optim
-from match.plotting import line, panel, quick, show
+from match.plotting import heading, line, panel, quick, show
 
 match.manual_seed(0)
 
@@ -45,6 +45,7 @@ match.manual_seed(0)
 # learnable by a small model in a minute of pure Python.
 
 # %%
+heading("The text")
 TEXT = """\
 the cat sat on the mat and the dog sat on the log.
 the cat saw the dog and the dog saw the cat.
@@ -151,6 +152,7 @@ print("before training:\n" + sample(model))
 # standard guard for recurrent networks, whose gradients can occasionally blow up.
 
 # %%
+heading("Training")
 T, B = quick(16, 8), quick(16, 8)
 steps = quick(150, 6)
 loss_fn = nn.CrossEntropyLoss()

@@ -32,7 +32,7 @@ from .matrix import Matrix, cat, maximum, minimum, stack, tril, triu, where
 from .tools.function import Function, checkpoint, grad, value_and_grad
 from .tools.gradcheck import GradcheckError, gradcheck
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Function",

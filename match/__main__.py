@@ -14,6 +14,11 @@ machine (measured on 2-core machines: 17 s on one, 35 to 66 s on others), or a f
     python -m match demos                # list the demos that ship with Match
     python -m match demos digits --quick # run one (quick: less data, fewer epochs)
 
+It fails in one line with exit status 2, never a traceback, when an option is bad, a backend is
+missing, the run would not fit in memory, or standard output cannot be written (closed, or a
+full disk); a reader that leaves early (`python -m match | head -2`) ends it quietly. A learning
+rate so large that the loss becomes nan or inf stops the training with a warning (status 1).
+
 The recipe, step by step (each is a plain Match call; see `train` below):
 
 1. load the fixed train/test split with `match.data.load_digits`;
@@ -34,6 +39,8 @@ closely, and lift the test accuracy to about 96%.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import difflib
 import math
 import os
 import runpy
@@ -51,6 +58,9 @@ DEFAULTS = dict(epochs=20, hidden=64, lr=0.02, batch_size=32, seed=0, optimizer=
 LABEL_SMOOTHING = 0.3  # train towards ~70% confidence in the right digit, not 100%
 INPUT_NOISE = 0.3  # spread of the random noise added to the (standardised) training pixels
 N_CLASSES = 10
+N_PIXELS = 64  # 8x8 images
+N_TRAIN, N_TEST = 1437, 360  # the fixed split of match.data.load_digits
+PROG = "python -m match"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -83,38 +93,50 @@ def _positive_float(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m match`."""
     parser = argparse.ArgumentParser(
-        prog="python -m match",
+        prog=PROG,
+        usage=(
+            "%(prog)s [-h] [--epochs N] [--hidden N] [--lr X] [--batch-size N]\n"
+            "                       [--optimizer {adam,sgd}] [--seed N] "
+            "[--accel {python,numpy,cupy}]\n"
+            "       %(prog)s demos [NAME] [--quick]"
+        ),
         description=(
             "Train a small neural network (an MLP) to read handwritten digits, in pure Python "
             "with Match, and print its accuracy on 360 test images it never saw."
         ),
         epilog=(
             "The default run reaches about 96% test accuracy in 15 s to over a minute of pure "
-            "Python, depending on the machine. Demos that explain each step: "
-            "`python -m match demos` lists them, `python -m match demos digits` runs one."
+            "Python, depending on the machine. The loss it prints stays above 1 by design: "
+            "label smoothing trains towards 70% confidence, not 100%. Demos that explain "
+            "each step: `python -m match demos` lists them, `python -m match demos digits` runs "
+            "one."
         ),
     )
     parser.add_argument(
         "--epochs",
         type=_positive_int,
+        metavar="N",
         default=DEFAULTS["epochs"],
         help="passes over the training set (default: %(default)s)",
     )
     parser.add_argument(
         "--hidden",
         type=_positive_int,
+        metavar="N",
         default=DEFAULTS["hidden"],
         help="units in the hidden layer (default: %(default)s)",
     )
     parser.add_argument(
         "--lr",
         type=_positive_float,
+        metavar="X",
         default=DEFAULTS["lr"],
         help="initial learning rate, decayed to 0 by a cosine schedule (default: %(default)s)",
     )
     parser.add_argument(
         "--batch-size",
         type=_positive_int,
+        metavar="N",
         default=DEFAULTS["batch_size"],
         help="images per gradient step (default: %(default)s)",
     )
@@ -127,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--seed",
         type=int,
+        metavar="N",
         default=DEFAULTS["seed"],
         help="seed for the initial weights and the batch order (default: %(default)s)",
     )
@@ -245,16 +268,69 @@ def evaluate(model: nn.Module, X: list[list[float]], y: list[int]) -> int:
     return count_correct(logits, y)
 
 
+def memory_needed(hidden: int, batch_size: int, backend: str) -> int:
+    """A lower bound on the bytes a run holds at once, to refuse runs that cannot fit.
+
+    Each parameter is held four times (its value, its gradient and Adam's two running averages),
+    and the widest pass (the 360 test images, or a larger batch) holds the hidden layer's values
+    before and after the ReLU. In pure Python a number costs 32 bytes (a float object and the
+    list's pointer to it), with numpy or cupy 8.
+    """
+    n_params = (N_PIXELS + 1) * hidden + (hidden + 1) * N_CLASSES
+    rows = max(N_TEST, min(batch_size, N_TRAIN))
+    per_number = 32 if backend == "python" else 8
+    return per_number * (4 * n_params + 2 * rows * hidden)
+
+
+def memory_available() -> int | None:
+    """The bytes this process may use: the smaller of the machine's memory and the address-space
+    limit (`ulimit -v`), or None where neither can be read (then only a MemoryError tells)."""
+    limits = []
+    with contextlib.suppress(AttributeError, ValueError, OSError):  # Windows has no sysconf
+        limits.append(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            limits.append(soft)
+    except (ImportError, AttributeError, ValueError, OSError):  # no resource module on Windows
+        pass
+    return min(limits) if limits else None
+
+
+def check_memory(args: argparse.Namespace, backend: str) -> str | None:
+    """Why a run with these options cannot fit in memory, or None if it may."""
+    needed = memory_needed(args.hidden, args.batch_size, backend)
+    available = memory_available()
+    if available is None or needed <= available:
+        return None
+    return (
+        f"--hidden {args.hidden} needs at least {needed / 1e9:,.1f} GB of memory on the {backend} "
+        f"backend, and this process may use {available / 1e9:,.1f} GB; try a smaller --hidden "
+        f"(the default is {DEFAULTS['hidden']})"
+    )
+
+
+class Diverged(ArithmeticError):
+    """The training loss became nan or inf: the learning rate is too large for the model."""
+
+
 def train(
-    args: argparse.Namespace, out: TextIO | None = None, live: bool | None = None
+    args: argparse.Namespace,
+    out: TextIO | None = None,
+    live: bool | None = None,
+    err: TextIO | None = None,
 ) -> dict[str, Any]:
     """Train and evaluate as the command line asks; returns the final numbers.
 
-    Keys of the result: 'test_accuracy' (0..1), 'correct', 'total', 'seconds'.
+    Keys of the result: 'test_accuracy' (0..1), 'correct', 'total', 'seconds', and 'diverged'
+    (True when the loss became nan or inf: training stopped there, after a warning on `err`).
     """
     if args.epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {args.epochs}")
     out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
     start = time.perf_counter()
     match.manual_seed(args.seed)
 
@@ -279,16 +355,22 @@ def train(
         file=out,
     )
     print(
-        f"model 64 -> {args.hidden} -> {N_CLASSES} ({n_params:,} parameters), "
-        f"{args.optimizer} lr {args.lr:g} (cosine), batch {args.batch_size}, "
-        f"{args.epochs} epoch{'s' if args.epochs != 1 else ''}, seed {args.seed}, "
-        f"backend {backend}",
+        f"model 64 -> {args.hidden} -> {N_CLASSES} ({n_params:,} parameters), batch "
+        f"{args.batch_size}, {args.epochs} epoch{'s' if args.epochs != 1 else ''}, seed "
+        f"{args.seed}, backend {backend}",
+        file=out,
+    )
+    print(
+        f"optimizer {args.optimizer}, learning rate {args.lr:g} falling to 0 along a cosine "
+        f"curve; loss: cross-entropy with label smoothing {LABEL_SMOOTHING}, which levels off "
+        f"near 1.2, not 0 (watch the accuracy)",
         file=out,
         flush=True,
     )
 
     progress = Progress(args.epochs, len(loader), stream=out, live=live)
     progress.start = start
+    diverged = False
     for epoch in range(1, args.epochs + 1):
         total_loss, correct, seen = 0.0, 0, 0
         for done, (xb, yb) in enumerate(loader, start=1):
@@ -297,6 +379,9 @@ def train(
             xb = xb + match.randn(*xb.shape, requires_grad=False) * INPUT_NOISE
             logits = model(xb)
             loss = loss_fn(logits, yb)
+            if not math.isfinite(loss.item()):  # nan or inf: nothing more can be learned
+                diverged = True
+                break
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -305,6 +390,18 @@ def train(
             correct += count_correct(logits, yb)
             seen += len(yb)
             progress.batch(epoch, done, total_loss / seen, correct / seen)
+        if diverged:
+            if progress.live and progress._width:
+                out.write("\n")
+            print(
+                f"{PROG}: warning: the loss became {loss.item()} in epoch {epoch}, batch {done}: "
+                f"the learning rate {args.lr:g} is too large, so training stops here; try a "
+                f"smaller --lr (the default is {DEFAULTS['lr']:g})",
+                file=err,
+                flush=True,
+            )
+            right = evaluate(model, X_test, y_test)
+            break
         scheduler.step()
         right = evaluate(model, X_test, y_test)
         progress.epoch(epoch, total_loss / seen, correct / seen, right / len(y_test))
@@ -321,6 +418,7 @@ def train(
         "correct": right,
         "total": len(y_test),
         "seconds": seconds,
+        "diverged": diverged,
     }
 
 
@@ -343,18 +441,32 @@ def _demos_package() -> tuple[Any, Any]:
     return HERE, find
 
 
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """' (did you mean X?)' for the closest of `choices` to a mistyped `word`, or ''."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def demos(argv: Sequence[str]) -> int:
-    """`python -m match demos [NAME] [--quick]`: list the demos, or run one as a script would."""
+    """`python -m match demos [NAME] [--quick]`: list the demos, or run one as a script would.
+
+    A demo's figures (with matplotlib installed) are saved as PNG files in the current folder,
+    where the user is, not beside the installed demo file; MATCH_DEMO_PLOT_DIR overrides it.
+    """
     HERE, find = _demos_package()
 
     found = find()
+    short = [name.removeprefix("demo_") for name in found]
     parser = argparse.ArgumentParser(
-        prog="python -m match demos",
+        prog=f"{PROG} demos",
         description="List the demos that ship with Match, or run one.",
-        epilog="Figures are saved as PNG files in the current folder if matplotlib is installed.",
+        epilog=(
+            "Figures are saved as PNG files in the current folder if matplotlib is installed "
+            "(MATCH_DEMO_PLOT_DIR=DIR saves them in DIR)."
+        ),
     )
     parser.add_argument(
-        "name", nargs="?", help="the demo to run: " + ", ".join(n[5:] for n in found)
+        "name", nargs="?", metavar="NAME", help="the demo to run: " + ", ".join(short)
     )
     parser.add_argument(
         "--quick", action="store_true", help="less data and fewer epochs (MATCH_DEMO_QUICK=1)"
@@ -362,12 +474,14 @@ def demos(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     if args.name is None:
         for name, (_, summary) in found.items():
-            print(f"{name[5:]:<12} {summary}")
-        print(f"\nRun one with: python -m match demos NAME [--quick]. The files: {HERE}")
+            print(f"{name.removeprefix('demo_'):<12} {summary}")
+        print(f"\nRun one with: {PROG} demos NAME [--quick]. The files: {HERE}")
         return 0
-    name = args.name if args.name.startswith("demo_") else f"demo_{args.name}"
+    name = args.name.removesuffix(".py")
+    name = name if name.startswith("demo_") else f"demo_{name}"
     if name not in found:
-        parser.error(f"no demo called {args.name!r}; choose from: {', '.join(found)}")
+        hint = _did_you_mean(args.name.removeprefix("demo_"), short)
+        parser.error(f"no demo called {args.name!r}{hint}; choose from: {', '.join(short)}")
     if args.quick:
         os.environ["MATCH_DEMO_QUICK"] = "1"
     # Save figures where the user is, not next to the installed demo file.
@@ -377,11 +491,22 @@ def demos(argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (argparse exits 2 on bad options)."""
+    """Run the command line; returns the exit status (argparse exits 2 on bad options).
+
+    Status 0: trained; 1: the loss became nan or inf (after a warning); 2: a bad option, a
+    missing backend, or a run too large for memory (one line on stderr, see `run` for the
+    rest); 130: interrupted.
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["demos"]:
         return demos(argv[1:])
     parser = build_parser()
+    if argv and not argv[0].startswith("-"):  # a word where only options may be: a command?
+        hint = _did_you_mean(argv[0], ["demos"])
+        parser.error(
+            f"unknown command {argv[0]!r}{hint}: the only command is 'demos' "
+            f"({PROG} demos lists the demos); training takes options only"
+        )
     args = parser.parse_args(argv)
     if match.backend.environment_error and args.accel is None:
         parser.exit(2, f"{parser.prog}: error: {match.backend.environment_error}\n")
@@ -390,17 +515,100 @@ def main(argv: Sequence[str] | None = None) -> int:
             match.accel.use(args.accel)
         except RuntimeError as error:
             parser.exit(2, f"{parser.prog}: error: {error}\n")
+    too_big = check_memory(args, match.accel.current())
+    if too_big:
+        parser.exit(2, f"{parser.prog}: error: {too_big}\n")
     try:
-        train(args)
+        result = train(args)
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `python -m match | head -2`: the reader left; stop quietly
-        # (Python's recommended recipe: point stdout at devnull so the final flush cannot fail)
+    except MemoryError:
+        # The estimate of check_memory is a lower bound: a run just under it can still fail.
+        parser.exit(
+            2,
+            f"{parser.prog}: error: out of memory with --hidden {args.hidden} and --batch-size "
+            f"{args.batch_size}; try smaller ones\n",
+        )
+    return 1 if result["diverged"] else 0
+
+
+def _stdout_to_devnull() -> None:
+    """Point file descriptor 1 at the null device, so that Python's final flush of stdout, at
+    exit, cannot fail again (the recipe of Python's documentation for SIGPIPE)."""
+    # (nothing to do where no file descriptor lies behind sys.stdout)
+    with contextlib.suppress(OSError, ValueError, AttributeError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+class OutputError(OSError):
+    """Standard output refused a write (a full disk, a broken file): an error of the run's
+    surroundings, not of Match, reported in one line."""
+
+
+class _CheckedStdout:
+    """sys.stdout, with a failed write or flush raised as OutputError: `run` can then tell a
+    failure to print from any other OSError. A BrokenPipeError passes as it is."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        """Write `text` to the real stdout."""
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputError(error.errno, error.strerror) from error
+
+    def flush(self) -> None:
+        """Flush the real stdout."""
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputError(error.errno, error.strerror) from error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """`main` as the command line runs it: where stdout cannot be written, one line on stderr.
+
+    A reader that leaves early (`python -m match | head -2`, a BrokenPipeError) ends the run
+    quietly with status 1, as Python's documentation recommends. A closed stdout (`>&-`), or one
+    that fails (`> /dev/full`: no space left) is an error: one line, status 2.
+    """
+    if sys.stdout is None:  # Python found no file descriptor 1 at start-up
+        print(
+            f"{PROG}: error: standard output is closed; give it somewhere to write "
+            "(a terminal, a file or a pipe)",
+            file=sys.stderr,
+        )
+        return 2
+    real = sys.stdout
+    sys.stdout = _CheckedStdout(real)  # type: ignore[assignment]
+    try:
+        try:
+            status = main(argv)
+        except SystemExit:  # argparse's --help and errors: flush what they printed, here
+            sys.stdout.flush()
+            raise
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_to_devnull()
         return 1
-    return 0
+    except OutputError as error:
+        _stdout_to_devnull()
+        print(f"{PROG}: error: cannot write to standard output: {error.strerror}", file=sys.stderr)
+        return 2
+    finally:
+        sys.stdout = real
+    return status
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

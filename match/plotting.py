@@ -22,6 +22,7 @@ minutes), else `a`.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
@@ -31,6 +32,16 @@ from typing import Any
 Series = dict[str, Any]
 Panel = dict[str, Any]
 Figure = dict[str, Any]
+
+
+def heading(title: str) -> None:
+    """Print a section's title, underlined, when a demo runs as a script or in the browser page,
+    so its output reads in sections as the notebook does; in a notebook the markdown cell above
+    already shows the title, and nothing is printed."""
+    if in_notebook():
+        return
+    title = title.replace("`", "")
+    print(f"\n{title}\n{'-' * len(title)}")
 
 
 def quick(normal: Any, small: Any) -> Any:
@@ -114,6 +125,25 @@ def set_figure_handler(handler: Callable[[Figure], None] | None) -> None:
     """Send every figure `show` makes to `handler` instead of matplotlib (None: stop that)."""
     global _handler
     _handler = handler
+
+
+def _quiet_broken_pipe(kind: type[BaseException], error: BaseException, tb: Any) -> None:
+    """sys.excepthook while a demo runs as a script: a reader that leaves early
+    (`python demos/demo_linear.py | head`) ends the demo quietly, with status 1, instead of a
+    BrokenPipeError traceback; every other exception goes to the hook that was there before."""
+    if issubclass(kind, BrokenPipeError):
+        # Python's documented recipe: stdout to the null device, so the flush at exit succeeds.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return
+    _previous_hook(kind, error, tb)
+
+
+# Installed on import (the demos import this module), only over Python's own hook: a notebook's
+# or another tool's hook is left alone.
+_previous_hook = sys.excepthook
+if sys.excepthook is sys.__excepthook__:
+    sys.excepthook = _quiet_broken_pipe
 
 
 def in_notebook() -> bool:
@@ -220,8 +250,17 @@ def _draw_points(ax: Any, s: Series) -> None:
     ax.scatter(s["x"], s["y"], s=14, edgecolors="k", linewidths=0.4, label=s["label"] or None)
 
 
+# Decision regions: pale blue for low values (class 0), pale orange for high (class 1), so that
+# points in matplotlib's first two colours (blue, orange) stand out on both; the page uses the
+# same colours.
+REGION_COLORS = ("#c6dbef", "#ffffff", "#fdd0a2")
+
+
 def _draw_contour(ax: Any, s: Series) -> None:
-    ax.contourf(s["x"], s["y"], s["z"], levels=20, cmap="RdBu_r", alpha=0.6)
+    from matplotlib.colors import LinearSegmentedColormap
+
+    regions = LinearSegmentedColormap.from_list("regions", REGION_COLORS)
+    ax.contourf(s["x"], s["y"], s["z"], levels=20, cmap=regions, vmin=0.0, vmax=1.0)
     ax.contour(s["x"], s["y"], s["z"], levels=[s["level"]], colors="k")
 
 

@@ -44,7 +44,7 @@ KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": 
 KERNEL_SETTINGS = "@jupyterlite/pyodide-kernel-extension:kernel"
 # Loaded as the kernel starts. Naming micropip and piplite here also stops the kernel from
 # installing them itself, from Pyodide's CDN.
-PREFETCH = ["micropip", "piplite", "jedi", "match"]
+PREFETCH = ["micropip", "piplite", "jedi", "match-autodiff"]  # Match's distribution name
 
 
 def lite_tool(venv: Path, name: str) -> Path:

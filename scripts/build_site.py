@@ -6,7 +6,12 @@
 The output is one self-contained folder to put on any static web server (or to serve locally
 with `python -m http.server -d site`): the page (web/), the Pyodide runtime and standard library
 (no other Pyodide packages), the Ace editor, the Plotly chart library, a wheel of Match built
-from this checkout, and the demo sources. The page loads nothing from outside its folder.
+from this checkout, the demo sources, the API reference (api/, made by pdoc from the
+docstrings), the README as a page (readme.html) and Match's source as plain text (source/).
+The page loads nothing from outside its folder.
+
+pdoc (pinned in requirements-site.txt) renders the reference: a maintained tool whose output
+is static, searchable in the page and needs no network; the build runs it offline.
 
 The wheel is built from a copy of the source tree in a temporary folder, so no build/ or
 *.egg-info appears in the checkout.
@@ -15,8 +20,10 @@ The wheel is built from a copy of the source tree in a temporary folder, so no b
 from __future__ import annotations
 
 import argparse
+import html
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -41,6 +48,9 @@ NOTICES = [
     ("plotly.js-dist-min", "Plotly.js: the charts (MIT)"),
 ]
 # Copied from the source tree into the temporary build folder (tests and tools are not needed).
+# The wheel's file name starts with the distribution name (pyproject's `name`, "match-autodiff"
+# on the package index, where "match" is another project) spelled as wheels spell it.
+WHEEL_PREFIX = "match_autodiff"
 SOURCES = ["pyproject.toml", "setup.py", "README.md", "LICENSE", "match", "demos"]
 
 
@@ -85,7 +95,7 @@ def build_wheel(into: Path) -> Path:
         result = subprocess.run([*command, str(source)], capture_output=True, text=True)
         if result.returncode != 0:
             sys.exit(f"build_site: building the wheel failed:\n{result.stdout}\n{result.stderr}")
-    (wheel,) = into.glob("match-*.whl")
+    (wheel,) = into.glob(f"{WHEEL_PREFIX}-*.whl")
     return wheel
 
 
@@ -105,6 +115,80 @@ def emptied(out: Path, script: str) -> Path:
     if out.exists():
         shutil.rmtree(out)
     return out
+
+
+# The modules of the API reference: pdoc documents each public name (the module's __all__) with
+# its signature and docstring, and their submodules. `match.save` and `match.load` (loaded on
+# first use) are documented where they live, in match.serialize; `match.viz` in match.tools.viz.
+API_MODULES = ["match", "match.nn", "match.optim", "match.data", "match.tools", "match.serialize"]
+
+
+def build_api(into: Path) -> Path:
+    """The API reference, by pdoc, from this checkout's `match` (imported, as pdoc needs)."""
+    if importlib.util.find_spec("pdoc") is None:
+        sys.exit("build_site: pdoc is missing; run `pip install -r requirements-site.txt` first")
+    version = load_version()
+    command = [sys.executable, "-m", "pdoc", "--no-show-source", "--docformat", "markdown"]
+    command += ["--template-directory", str(ROOT / "scripts" / "pdoc_templates")]
+    command += ["--footer-text", f"Match {version}", "-o", str(into), *API_MODULES]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("MATCH_ACCEL", None)
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode != 0 or not (into / "index.html").is_file():
+        sys.exit(f"build_site: pdoc failed:\n{result.stdout}\n{result.stderr}")
+    return into
+
+
+def load_version() -> str:
+    """Match's version, read from match/__init__.py without importing it."""
+    for line in (ROOT / "match" / "__init__.py").read_text(encoding="utf-8").splitlines():
+        if line.startswith("__version__"):
+            return line.split("=", 1)[1].strip().strip("\"'")
+    return "?"
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
+<link rel="icon" href="data:,"><link rel="stylesheet" href="{up}style.css"></head>
+<body class="doc"><nav class="doclinks"><a href="{up}index.html">Demos</a>
+<a href="{up}readme.html">README</a> <a href="{up}api/index.html">API reference</a>
+<a href="{up}source/index.html">Source</a></nav><main class="doc">{body}</main></body></html>
+"""
+
+
+def build_readme(out: Path) -> None:
+    """README.md as readme.html, rendered by pdoc's markdown (the same as the reference's)."""
+    from pdoc.render_helpers import to_html
+
+    body = to_html((ROOT / "README.md").read_text(encoding="utf-8"))
+    # pictures live in docs/images in the repository; the page uses the copies in images/
+    for attribute in ("src", "href"):
+        body = body.replace(f'{attribute}="docs/images/', f'{attribute}="images/')
+    (out / "readme.html").write_text(PAGE.format(title="Match: README", up="", body=body))
+    if (ROOT / "docs" / "images").is_dir():
+        shutil.copytree(ROOT / "docs" / "images", out / "images")
+
+
+def build_source(out: Path) -> None:
+    """Match's source files as plain text in source/, with one page that lists them."""
+    items = []
+    for path in sorted((ROOT / "match").rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        target = out / "source" / f"{relative}.txt"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+        lines = path.read_text(encoding="utf-8").count("\n")
+        items.append(
+            f'<li><a href="{relative}.txt">{html.escape(relative)}</a> ({lines} lines)</li>'
+        )
+    body = (
+        "<h1>Match's source</h1><p>Start with <code>match/autograd.py</code> (the graph and "
+        "backward), then <code>match/matrix.py</code> (the operations). The demos' sources are "
+        "on the demo page.</p><ul>" + "".join(items) + "</ul>"
+    )
+    page = PAGE.format(title="Match: source", up="../", body=body)
+    (out / "source" / "index.html").write_text(page, encoding="utf-8")
 
 
 def build(out: Path) -> Path:
@@ -134,7 +218,10 @@ def build(out: Path) -> Path:
     for name, (path, summary) in load_demos_module().find().items():
         shutil.copy2(path, out / "demos" / path.name)
         demos.append({"name": name, "file": f"demos/{path.name}", "summary": summary})
-    manifest = {"wheel": wheel.name, "demos": demos}
+    build_api(out / "api")
+    build_readme(out)
+    build_source(out)
+    manifest = {"wheel": wheel.name, "demos": demos, "version": load_version()}
     (out / "site.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return out
 

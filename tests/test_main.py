@@ -130,7 +130,7 @@ def test_default_recipe_reaches_95_percent() -> None:
 
 def test_sgd_runs(capsys) -> None:
     assert main(["--epochs", "1", "--hidden", "8", "--optimizer", "sgd", "--lr", "0.1"]) == 0
-    assert "sgd lr 0.1" in capsys.readouterr().out
+    assert "optimizer sgd, learning rate 0.1" in capsys.readouterr().out
 
 
 def test_progress_plain_lines() -> None:

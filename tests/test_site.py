@@ -68,7 +68,7 @@ def test_the_wheel_ships_the_demos_and_the_typing_marker(installed: Path) -> Non
     assert sorted(p.stem for p in (installed / "match" / "demos").glob("demo_*.py")) == sorted(
         NAMES
     )
-    metadata = next(installed.glob("match-*.dist-info")) / "METADATA"
+    metadata = next(installed.glob("match_autodiff-*.dist-info")) / "METADATA"
     text = metadata.read_text(encoding="utf-8")
     assert "License-Expression: MIT" in text and "Typing :: Typed" in text
 
@@ -102,7 +102,10 @@ def test_python_m_match_demos_lists_and_runs_them(installed: Path, tmp_path: Pat
 
 
 def _require() -> None:
-    require(missing_tools(), "MATCH_SITE_REQUIRED")
+    missing = missing_tools()
+    if missing is None and importlib.util.find_spec("pdoc") is None:
+        missing = "pdoc is not installed (pip install -r requirements-site.txt)"
+    require(missing, "MATCH_SITE_REQUIRED")
 
 
 @pytest.fixture(scope="module")
@@ -187,13 +190,72 @@ def test_scratch_cell_errors_progress_lines_and_stop(page: object, site: str) ->
     assert status == "done" and "alive again" in output
 
 
+def test_the_page_opens_on_linear_with_its_text_between_code_cells(page: object, site: str) -> None:
+    page.goto(f"{site}index.html")
+    page.wait_for_function("document.body.dataset.status === 'ready'", timeout=DEMO_TIMEOUT_MS)
+    assert page.inner_text("#title") == "demo_linear.py"  # the README's first, not alphabetical
+    names = page.locator("#demos .name").all_inner_texts()
+    assert names == NAMES
+    assert page.inner_text(".cell.markdown h2") == "Linear regression with Match"
+    code = page.evaluate("matchSite.editors.source.getValue()")
+    assert "# %%" not in code and "jupytext" not in code and "ModuleNotFoundError" not in code
+    assert code.lstrip().startswith('"""Linear regression demo')
+    assert page.locator(".cell.code").count() >= 5
+    for link in ("readme.html", "api/index.html", "source/index.html", "demos/demo_linear.py"):
+        assert page.locator(f'header a[href="{link}"]').count() == 1, link
+    assert "Ctrl" in page.inner_text("#work")  # the shortcut is shown
+    page.check("#quick")
+    assert page.is_visible("#quick-note") and "expected" in page.inner_text("#quick-note")
+
+
+def test_the_scratch_cell_sees_the_demo_and_keeps_its_output(page: object, site: str) -> None:
+    page.goto(f"{site}index.html?demo=linear&quick=1&autorun=1")
+    assert _wait_for_end(page) == "done"
+    page.evaluate(
+        "code => matchSite.editors.scratch.setValue(code)",
+        "print('scratch sees', type(model).__name__, len(losses2))\n",
+    )
+    page.click("#run-scratch")
+    assert _wait_for_end(page) == "done"
+    output = page.inner_text("#output")
+    assert "scratch sees Linear 30" in output
+    assert ENDINGS["demo_linear"] in output  # the demo's output is still there
+    assert page.locator(".figure").count() >= 2
+
+
+def test_the_api_reference_is_built_searchable_and_complete(page: object, site: str) -> None:
+    import match
+
+    page.goto(f"{site}index.html")
+    page.click('header a[href="api/index.html"]')
+    page.wait_for_selector(".pdoc input[type=search]")
+    for link in ("match/nn.html", "match/tools.html", "match/serialize.html", "../index.html"):
+        assert page.locator(f'a[href="{link}"]').count() >= 1, link  # every page one click away
+    page.fill(".pdoc input[type=search]", "CrossEntropyLoss")
+    page.wait_for_selector(".search-result")
+    assert "CrossEntropyLoss" in page.inner_text(".search-result")
+    # every public name of the documented modules is in the search index
+    index = page.evaluate("fetch('search.js').then(r => r.text())")
+    for module in (match, match.nn, match.optim, match.data):
+        for name in module.__all__:
+            assert name in index, f"{module.__name__}.{name}"
+    for name in ("gradcheck", "GradcheckError", "Function", "checkpoint", "to_dot", "summary"):
+        assert name in index, name
+    # with its signature and docstring
+    page.goto(f"{site}api/match/nn.html")
+    linear = page.inner_text("#Linear")
+    assert "in_features" in linear and "out_features" in linear
+
+
 def test_the_built_site_is_self_contained(tmp_path: Path) -> None:
     _require()
     out = tmp_path / "site"
     build_site.build(out)
     names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert {"index.html", "app.js", "worker.js", "site.json", "pyodide/pyodide.mjs"} <= names
-    (wheel,) = out.glob("match-*.whl")
+    assert {"api/index.html", "api/match.html", "api/search.js", "readme.html"} <= names
+    assert "source/match/autograd.py.txt" in names
+    (wheel,) = out.glob("match_autodiff-*.whl")
     assert "match/demos/demo_linear.py" in zipfile.ZipFile(wheel).namelist()
     for text_file in ("index.html", "app.js", "worker.js", "style.css"):
         text = (out / text_file).read_text(encoding="utf-8")

@@ -2,17 +2,22 @@
 //
 // Test contract: index.html?demo=NAME&quick=1&autorun=1 runs a demo at load; when a run ends,
 // document.body.dataset.status is "done" or "error", and the output is the text of #output.
+//
+// A demo is a jupytext percent script. The page shows it as a notebook does: its markdown cells
+// as text, its code cells as editors, without the jupytext header and without the fallback
+// import for a checkout (Match is installed here). Run joins the code cells and runs them.
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 
 const SCRATCH = `import match
 
-x = match.mat([[1.0, 2.0], [3.0, 4.0]])
-loss = (x @ x.T).relu().sum()
+x = match.mat([[1.0, -2.0], [3.0, 0.5]])
+w = match.mat([[0.5], [0.25]])
+loss = ((x @ w).relu() ** 2).mean()
 loss.backward()
 print("loss", loss.item())
-print("gradient", x.grad.vals)
+print("gradient of w", w.grad.vals)
 `;
 
 const state = {
@@ -23,7 +28,7 @@ const state = {
   started: 0,
   current: null, // the demo in the editor
   sources: {}, // demo name -> source as shipped
-  edits: {}, // demo name -> source as the student left it
+  edits: {}, // demo name -> code cells as the student left them
   autorun: params.get("autorun") === "1",
 };
 
@@ -78,6 +83,9 @@ const output = {
 // Figures: the data a demo passed to match.plotting.show, drawn with Plotly, one chart a panel.
 
 const COLORS = { blues: "Blues", gray: "Greys" };
+// Decision regions: pale blue where the model says class 0, pale orange for class 1, so that the
+// points (class 0 blue, class 1 orange, the cycle's first two) stand out on both.
+const REGIONS = [[0, "#c6dbef"], [0.5, "#ffffff"], [1, "#fdd0a2"]];
 // Lines and points take these colours in turn, in each panel (matplotlib's first four).
 const CYCLE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"];
 
@@ -90,12 +98,12 @@ function traces(series, index) {
         showlegend: labelled, line: { color, dash: series.dashed ? "dash" : "solid" } }];
     case "points":
       return [{ type: "scatter", mode: "markers", x: series.x, y: series.y, name: series.label,
-        showlegend: labelled, marker: { color, size: 7, line: { width: 0.5, color: "#222" } } }];
+        showlegend: labelled, marker: { color, size: 7, line: { width: 1, color: "#222" } } }];
     case "contour": {
       const grid = { type: "contour", x: series.x, y: series.y, z: series.z, showscale: false,
         showlegend: false };
       return [
-        { ...grid, colorscale: "RdBu", opacity: 0.6, ncontours: 20, line: { width: 0 },
+        { ...grid, colorscale: REGIONS, zmin: 0, zmax: 1, ncontours: 20, line: { width: 0 },
           hoverinfo: "skip" },
         { ...grid, contours: { start: series.level, end: series.level, size: 1,
           coloring: "none" }, line: { color: "black", width: 2 }, hoverinfo: "skip" },
@@ -111,11 +119,37 @@ function traces(series, index) {
   }
 }
 
+// Tick labels for a log axis: 1, 2, 5 times the powers of ten in the data's range (every
+// digit when the range is under a decade), each written in full: Plotly's own labels write 30
+// and 3 both as "3", and give a range inside one decade a single label.
+function logTicks(panel) {
+  const ys = panel.series.flatMap((s) => (s.kind === "line" || s.kind === "points" ? s.y : []))
+    .filter((v) => v > 0 && Number.isFinite(v));
+  if (!ys.length) return {};
+  const lo = Math.min(...ys), hi = Math.max(...ys);
+  const ticks = (steps) => {
+    const out = [];
+    for (let k = Math.floor(Math.log10(lo)) - 1; k <= Math.ceil(Math.log10(hi)); k++) {
+      for (const m of steps) {
+        const v = m * 10 ** k;
+        if (v >= lo / 1.05 && v <= hi * 1.05) out.push(Number(v.toPrecision(6)));
+      }
+    }
+    return out;
+  };
+  let values = ticks([1, 2, 5]);
+  if (values.length < 3) values = ticks([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  if (values.length < 2) values = [lo, hi].map((v) => Number(v.toPrecision(3)));
+  const text = values.map((v) => (v >= 1e5 || v < 1e-3 ? v.toExponential(0) : String(v)));
+  return { tickmode: "array", tickvals: values, ticktext: text };
+}
+
 function layout(panel, small) {
   const images = panel.series.some((s) => s.kind === "image");
   const axis = (label, range) => ({ title: { text: label }, range: range || undefined,
-    visible: panel.axes, automargin: true, zeroline: false });
-  const yaxis = { ...axis(panel.ylabel, panel.ylim), type: panel.ylog ? "log" : "linear" };
+    visible: panel.axes, automargin: true, zeroline: false, ticks: "outside", ticklen: 4 });
+  const yaxis = { ...axis(panel.ylabel, panel.ylim), type: panel.ylog ? "log" : "linear",
+    ...(panel.ylog ? logTicks(panel) : {}) };
   const xaxis = axis(panel.xlabel, panel.xlim);
   if (images) {
     // Square cells, row 0 at the top, a tick on every row and column.
@@ -199,14 +233,25 @@ const handlers = {
   },
 };
 
-function run(code, filename) {
+// A demo starts afresh: its output and figures replace the last run's, in a new namespace. The
+// scratch cell runs after it, in the demo's namespace, and adds to its output.
+function run(code, filename, scratch = false) {
   if (!state.ready || state.running) return;
-  output.clear();
-  $("figures").textContent = "";
+  const quick = $("quick").checked;
+  if (scratch) {
+    output.write(`\n── ${filename} ──\n`, "note");
+  } else {
+    output.clear();
+    $("figures").textContent = "";
+    if (quick) {
+      output.write("(quick mode: less data and fewer epochs, so the results are poor by design;"
+        + " untick quick for the real run)\n", "note");
+    }
+  }
   state.running = true;
   state.started = performance.now();
   setStatus("running", `running ${filename}…`);
-  state.worker.postMessage({ code, filename, quick: $("quick").checked });
+  state.worker.postMessage({ code, filename, quick, scratch });
 }
 
 function stop() {
@@ -220,25 +265,136 @@ function stop() {
 // ---------------------------------------------------------------------------------------------
 // Demos and editors.
 
-function makeEditor(id, onRun) {
-  const editor = ace.edit(id, { mode: "ace/mode/python", theme: "ace/theme/textmate",
-    tabSize: 4, useSoftTabs: true, showPrintMargin: false });
+function makeEditor(element, onRun, options = {}) {
+  const editor = ace.edit(element, { mode: "ace/mode/python", theme: "ace/theme/textmate",
+    tabSize: 4, useSoftTabs: true, showPrintMargin: false, ...options });
   editor.commands.addCommand({ name: "run", bindKey: { win: "Ctrl-Enter", mac: "Cmd-Enter" },
     exec: onRun });
   return editor;
 }
 
-const editors = {};
+// ---------------------------------------------------------------------------------------------
+// A percent script as cells: [{kind: "markdown" | "code", text}].
+
+function parseCells(source) {
+  const lines = source.replace(/\r\n/g, "\n").split("\n");
+  let i = 0;
+  if (lines[0] === "# ---") { // jupytext's header: the notebook's metadata, not for reading
+    i = lines.indexOf("# ---", 1) + 1;
+  }
+  const cells = [];
+  let cell = null;
+  for (; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.startsWith("# %%")) {
+      cell = { kind: line.includes("[markdown]") ? "markdown" : "code", lines: [] };
+      cells.push(cell);
+    } else if (cell) {
+      cell.lines.push(cell.kind === "markdown" ? line.replace(/^# ?/, "") : line);
+    }
+  }
+  return cells.map((c) => ({ kind: c.kind, text: c.lines.join("\n").trim() + "\n" }))
+    .map((c) => (c.kind === "code" ? { ...c, text: withoutFallbackImport(c.text) } : c))
+    .filter((c) => c.text.trim());
+}
+
+// The demos' `try: import match / except ModuleNotFoundError: ...` finds the checkout's copy
+// when Match is not installed; here it is, so the cell shows the plain import.
+function withoutFallbackImport(code) {
+  return code.replace(/^try:\n    import match\nexcept ModuleNotFoundError:.*\n(?:(?: {4}.*)?\n)*? {4}import match\n/m,
+    "import match\n");
+}
+
+function escapeHtml(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function inline(text) {
+  return escapeHtml(text)
+    .replace(/`([^`]+)`/g, "<code>$1</code>")
+    .replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>")
+    .replace(/(^|[^*\w])\*([^*\s][^*]*)\*/g, "$1<em>$2</em>")
+    .replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (m, label, href) =>
+      (/^(https?:|#|[\w./-]+$)/.test(href) ? `<a href="${href}">${label}</a>` : m));
+}
+
+// The markdown the demos use: headings, paragraphs, bullet and numbered lists, inline code,
+// bold, italics and links.
+function markdownToHtml(text) {
+  const html = [];
+  let list = null;
+  let para = [];
+  const flush = () => {
+    if (para.length) html.push(`<p>${inline(para.join(" "))}</p>`);
+    para = [];
+  };
+  const closeList = () => {
+    if (list) html.push(`</${list}>`);
+    list = null;
+  };
+  for (const line of text.split("\n")) {
+    const heading = line.match(/^(#{1,4}) (.*)$/);
+    const item = line.match(/^\s*(?:([*-])|\d+\.) (.*)$/);
+    if (heading) {
+      flush(); closeList();
+      const level = Math.min(heading[1].length + 1, 5);
+      html.push(`<h${level}>${inline(heading[2])}</h${level}>`);
+    } else if (item) {
+      flush();
+      const kind = item[1] ? "ul" : "ol";
+      if (list !== kind) { closeList(); html.push(`<${kind}>`); list = kind; }
+      html.push(`<li>${inline(item[2])}</li>`);
+    } else if (!line.trim()) {
+      flush(); closeList();
+    } else if (list && /^\s+/.test(line)) {
+      html[html.length - 1] = html[html.length - 1].replace(/<\/li>$/, ` ${inline(line.trim())}</li>`);
+    } else {
+      closeList();
+      para.push(line.trim());
+    }
+  }
+  flush(); closeList();
+  return html.join("\n");
+}
+
+const editors = { cells: [] };
+
+function showCells(texts) {
+  const box = $("cells");
+  box.textContent = "";
+  editors.cells = [];
+  for (const cell of texts) {
+    const div = document.createElement("div");
+    div.className = cell.kind === "markdown" ? "cell markdown" : "cell code";
+    box.appendChild(div);
+    if (cell.kind === "markdown") {
+      div.innerHTML = markdownToHtml(cell.text);
+    } else {
+      const editor = makeEditor(div, runDemo, { minLines: 1, maxLines: Infinity });
+      editor.setValue(cell.text.replace(/\n$/, ""), -1);
+      editors.cells.push(editor);
+    }
+  }
+}
+
+function currentCells() {
+  let k = 0;
+  return state.cells.map((c) => (c.kind === "code"
+    ? { kind: "code", text: editors.cells[k++].getValue() + "\n" } : c));
+}
 
 async function select(name) {
-  if (state.current) state.edits[state.current] = editors.source.getValue();
+  if (state.current) state.edits[state.current] = currentCells();
   const demo = state.manifest.demos.find((d) => d.name === name);
   if (!(name in state.sources)) {
-    state.sources[name] = await (await fetch(demo.file)).text();
+    state.sources[name] = parseCells(await (await fetch(demo.file)).text());
   }
   state.current = name;
-  editors.source.setValue(state.edits[name] ?? state.sources[name], -1);
+  state.cells = state.edits[name] ?? state.sources[name];
+  showCells(state.cells);
   $("title").textContent = `${name}.py`;
+  $("demo-source").href = demo.file;
+  $("demo-source").textContent = `${name}.py as a file`;
   for (const button of document.querySelectorAll("#demos button")) {
     button.setAttribute("aria-current", String(button.dataset.name === name));
   }
@@ -248,19 +404,23 @@ async function select(name) {
   history.replaceState(null, "", url);
 }
 
+function demoCode() {
+  return currentCells().filter((c) => c.kind === "code").map((c) => c.text).join("\n\n");
+}
+
 function runDemo() {
-  run(editors.source.getValue(), `${state.current}.py`);
+  run(demoCode(), `${state.current}.py`);
 }
 
 function runScratch() {
-  run(editors.scratch.getValue(), "scratch.py");
+  run(editors.scratch.getValue(), "scratch.py", true);
 }
 
 async function main() {
   ace.config.set("basePath", "vendor/ace");
-  editors.source = makeEditor("editor", runDemo);
   editors.scratch = makeEditor("scratch", runScratch);
   editors.scratch.setValue(SCRATCH, -1);
+  editors.source = { getValue: demoCode }; // the demo's code, all cells (for tests and tools)
   window.matchSite = { editors, runDemo, runScratch, stop };
 
   state.manifest = await (await fetch("site.json")).json();
@@ -278,8 +438,15 @@ async function main() {
   $("run").onclick = runDemo;
   $("run-scratch").onclick = runScratch;
   $("stop").onclick = stop;
-  $("reset").onclick = () => editors.source.setValue(state.sources[state.current], -1);
+  $("reset").onclick = () => {
+    state.cells = state.sources[state.current];
+    delete state.edits[state.current];
+    showCells(state.cells);
+  };
   $("quick").checked = params.get("quick") === "1";
+  const showQuickNote = () => { $("quick-note").hidden = !$("quick").checked; };
+  $("quick").onchange = showQuickNote;
+  showQuickNote();
 
   const names = state.manifest.demos.map((d) => d.name);
   const wanted = params.get("demo");

@@ -1,6 +1,7 @@
 // Runs Python off the page's main thread, so the page stays responsive while a demo trains.
 //
-// Messages from the page: {type: "run", code, filename, quick}.
+// Messages from the page: {type: "run", code, filename, quick, scratch}. A demo runs in a fresh
+// namespace; the scratch cell (scratch: true) runs in the last demo's, so it sees its variables.
 // Messages to the page: {type: "ready"}, {type: "out", text, stream: "stdout" | "stderr"},
 // {type: "figure", json}, {type: "done", ok}, {type: "failed", error} (Python did not start).
 // Stop is the page terminating this worker and starting a new one: a running Python loop cannot
@@ -16,11 +17,17 @@ import match.plotting
 
 match.plotting.set_figure_handler(lambda figure: _match_page.figure(json.dumps(figure)))
 
-def _match_run(code, filename, quick):
-    """Run code as a script named filename; print its traceback and return False if it fails."""
+_match_namespace = {"__name__": "__main__"}
+
+def _match_run(code, filename, quick, scratch):
+    """Run code as a script named filename (a scratch cell: in the last demo's namespace); print
+    its traceback and return False if it fails."""
+    global _match_namespace
     os.environ["MATCH_DEMO_QUICK"] = "1" if quick else "0"
+    if not scratch:
+        _match_namespace = {"__name__": "__main__"}
     try:
-        exec(compile(code, filename, "exec"), {"__name__": "__main__"})
+        exec(compile(code, filename, "exec"), _match_namespace)
     except BaseException as error:
         traceback.print_exception(type(error), error, error.__traceback__.tb_next)
         return False
@@ -63,12 +70,12 @@ ready.then(
 );
 
 onmessage = async (event) => {
-  const { code, filename, quick } = event.data;
+  const { code, filename, quick, scratch } = event.data;
   const pyodide = await ready;
   const run = pyodide.globals.get("_match_run");
   let ok = false;
   try {
-    ok = run(code, filename, quick);
+    ok = run(code, filename, quick, Boolean(scratch));
   } catch (error) {
     postMessage({ type: "out", stream: "stderr", text: String(error) + "\n" });
   } finally {

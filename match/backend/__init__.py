@@ -205,7 +205,7 @@ class Kernels(Protocol):
 # ---------------------------------------------------------------------------------------------
 
 _INSTALL_HINTS = {
-    "numpy": "install numpy (pip install numpy, or pip install 'match[numpy]')",
+    "numpy": "install numpy (pip install numpy, or pip install 'match-autodiff[numpy]')",
     "cupy": "install CuPy for your CUDA version (e.g. pip install cupy-cuda12x) on a machine "
     "with an NVIDIA GPU",
 }
