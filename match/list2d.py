@@ -9,20 +9,20 @@ Shapes are always 2D, `(nrow, ncol)`. Binary operations broadcast as numpy does 
 dimension of size 1 (or a plain number) stretches to match the other operand. Reductions keep
 two dimensions: `sum(0)` is (1, ncol), `sum(1)` is (nrow, 1), `sum()` is (1, 1).
 
-The elementwise functions (`exp`, `log`, `relu`, ...) are one method per row of
-`match.backend.UNARY`, made at the bottom of this file: adding a row there adds the method here.
+The elementwise functions (`exp`, `log`, `relu`, ...) are one method each, calling the kernel
+of their row of `match.backend.UNARY`.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from itertools import accumulate
 from typing import Any, TypeAlias
 
 from . import backend
-from .backend import UNARY, AdamStep, Kernels
+from .backend import AdamStep, Kernels
 
 Rows: TypeAlias = list[list[float]]
 Number: TypeAlias = float | int
@@ -138,9 +138,9 @@ def check_number(value: Any, op: str, what: str = "value") -> float:
 def check_dim(dim: Any, op: str, allow_none: bool = True) -> int | None:
     """dim as None, 0 or 1. Accepts -2 and -1 (counting from the end, as torch does); rejects
     bools, floats and anything else with an error naming op."""
-    dim = plain_scalar(dim)
     if dim is None and allow_none:
         return None
+    dim = plain_scalar(dim)
     if isinstance(dim, int) and not isinstance(dim, bool) and -2 <= dim <= 1:
         return dim % 2
     allowed = "None, 0, 1, -1 or -2" if allow_none else "0, 1, -1 or -2"
@@ -344,9 +344,10 @@ class List2D:
         shape = cond.shape
         for m in (a, b):
             if isinstance(m, List2D):
-                cond.__check_backend(m, "where")
-                shape = broadcast_shape(shape, m.shape, "where")
-            elif not _is_number(m):
+                if m.kernels is not cond.kernels or m.shape != shape:
+                    cond.__check_backend(m, "where")
+                    shape = broadcast_shape(shape, m.shape, "where")
+            elif type(m) is not float and not _is_number(m):
                 raise TypeError(f"where: expected a List2D or a number, got {type(m).__name__}")
         raw_a = a.vals if isinstance(a, List2D) else float(a)
         raw_b = b.vals if isinstance(b, List2D) else float(b)
@@ -354,14 +355,16 @@ class List2D:
 
     # -- internals --------------------------------------------------------------------------
     def __new(self, raw: Any) -> List2D:
-        """A new List2D on this one's backend (every op's result: `wrap` inlined, for speed)."""
+        """A new List2D on this one's backend holding a kernel's result (every op's result)."""
         out = _new_object(List2D)
-        out.__set(raw, self.kernels, 0)
+        out.vals, out.kernels, out.version = raw, self.kernels, 0
+        out.nrow, out.ncol = self.kernels.shape(raw)
         return out
 
     def __replace(self, raw: Any) -> None:
         """In-place change: new values (never written into the old ones) and a new version."""
-        self.__set(raw, self.kernels, self.version + 1)
+        self.vals, self.version = raw, self.version + 1
+        self.nrow, self.ncol = self.kernels.shape(raw)
 
     def __check_backend(self, other: List2D, op: str) -> None:
         if other.kernels is not self.kernels:
@@ -382,9 +385,16 @@ class List2D:
         )
 
     def __binary(self, name: str, rhs: Any, reflected: bool = False) -> List2D:
-        other = self.__operand(rhs, name)
-        if isinstance(rhs, List2D) and (rhs.nrow != self.nrow or rhs.ncol != self.ncol):
-            broadcast_shape(self.shape, rhs.shape, name)  # equal shapes need no check (speed)
+        """The kernel `name` (a row of backend.BINARY) of self and rhs, broadcast."""
+        if isinstance(rhs, List2D):
+            if rhs.kernels is not self.kernels or rhs.nrow != self.nrow or rhs.ncol != self.ncol:
+                self.__check_backend(rhs, name)
+                broadcast_shape(self.shape, rhs.shape, name)
+            other = rhs.vals
+        elif type(rhs) is float:
+            other = rhs
+        else:
+            other = self.__operand(rhs, name)  # an int, a numpy scalar ... or a TypeError
         a, b = (other, self.vals) if reflected else (self.vals, other)
         return self.__new(self.kernels.binary(name, a, b))
 
@@ -580,6 +590,55 @@ class List2D:
         low = -INF if min is None else check_number(min, "clamp", "min")
         high = INF if max is None else check_number(max, "clamp", "max")
         return self.maximum(low).minimum(high)
+
+    # -- elementwise functions (one kernel each: match.backend.UNARY) ------------------------
+    def exp(self) -> List2D:
+        """e^x, elementwise (inf on overflow)."""
+        return self.unary("exp")
+
+    def log(self) -> List2D:
+        """Natural logarithm, elementwise (-inf at 0, nan below 0)."""
+        return self.unary("log")
+
+    def log1p(self) -> List2D:
+        """log(1 + x), elementwise, accurate for tiny x (-inf at -1, nan below)."""
+        return self.unary("log1p")
+
+    def sqrt(self) -> List2D:
+        """Square root, elementwise (nan below 0)."""
+        return self.unary("sqrt")
+
+    def abs(self) -> List2D:
+        """|x|, elementwise."""
+        return self.unary("abs")
+
+    def sign(self) -> List2D:
+        """-1, 0 or 1 by the sign of each element (0 for -0.0, as torch; nan for nan)."""
+        return self.unary("sign")
+
+    def tanh(self) -> List2D:
+        """Hyperbolic tangent, elementwise."""
+        return self.unary("tanh")
+
+    def sigmoid(self) -> List2D:
+        """1 / (1 + e^-x), elementwise, without overflow for any x."""
+        return self.unary("sigmoid")
+
+    def relu(self) -> List2D:
+        """x where x > 0, else 0.0, elementwise (nan stays nan, -0.0 stays -0.0)."""
+        return self.unary("relu")
+
+    def sin(self) -> List2D:
+        """Sine, elementwise (nan at +-inf)."""
+        return self.unary("sin")
+
+    def cos(self) -> List2D:
+        """Cosine, elementwise (nan at +-inf)."""
+        return self.unary("cos")
+
+    def erf(self) -> List2D:
+        """The error function, elementwise (+-1 at +-inf)."""
+        return self.unary("erf")
 
     # -- matrix products --------------------------------------------------------------------
     def __check_matmul(self, rhs: Any, op: str, inner: tuple[int, int]) -> None:
@@ -818,23 +877,12 @@ class List2D:
         """Take source's storage as this List2D's, without a copy (torch's set_), in place: the
         way to install a fresh result, such as an optimizer's update of a parameter. source
         must not be written to afterwards."""
-        (raw,) = self.__same_shape("set_", source)
-        self.__replace(raw)
+        if not isinstance(source, List2D) or source.shape != self.shape:
+            self.__same_shape("set_", source)  # raises, naming what is wrong
+        self.__check_backend(source, "set_")
+        self.__replace(source.vals)
         return self
 
-
-def _unary_method(name: str) -> Callable[[List2D], List2D]:
-    def method(self: List2D) -> List2D:
-        return self.unary(name)
-
-    method.__name__ = method.__qualname__ = name
-    method.__doc__ = f"Elementwise {UNARY[name]}."
-    return method
-
-
-for _name in UNARY:
-    if _name != "neg":  # -m is __neg__
-        setattr(List2D, _name, _unary_method(_name))
 
 __all__ = [
     "List2D",

@@ -35,6 +35,12 @@ ROWS = [
     ("match/backend/__init__.py", '"log1p": "log(1 + x)', '    "atan": "arctangent",'),
     ("match/backend/python.py", '"log1p": (math.log1p', '    "atan": (math.atan, math.atan),'),
     ("match/backend/array.py", '"log1p": lambda xp', '    "atan": lambda xp, a: xp.arctan(a),'),
+    (
+        "match/list2d.py",
+        'return self.unary("log1p")',
+        '\n    def atan(self) -> List2D:\n        """Arctangent."""\n        return self.unary("atan")',
+    ),
+    ("README.md", "- elementwise `exp log log1p", None),
     ("tests/test_gradcheck.py", '"log1p": lambda a', '    "atan": lambda a: a.atan(),'),
     ("test.py", '("log1p", xp),', '            ("atan", x),'),
 ]
@@ -50,7 +56,13 @@ def insert_after(path: Path, marker: str, text: str) -> None:
 
 def add_atan(copy: Path) -> None:
     for name, marker, row in ROWS:
-        insert_after(copy / name, marker, row)
+        if row is None:  # the README's op list: the word goes after log1p on the line
+            path = copy / name
+            text = path.read_text(encoding="utf-8")
+            assert text.count(marker) == 1, f"{name}: expected one line with {marker!r}"
+            path.write_text(text.replace(marker, marker + " atan"), encoding="utf-8")
+        else:
+            insert_after(copy / name, marker, row)
     # the Matrix method goes right after log1p's, in the Primitives section
     matrix = copy / "match/matrix.py"
     text = matrix.read_text(encoding="utf-8")
@@ -76,7 +88,7 @@ def test_recipe_adds_a_working_op_on_every_backend(tmp_path: Path) -> None:
     copy.mkdir()
     for name in ("match", "tests", "bench"):
         shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("test.py", "conftest.py", "pyproject.toml"):
+    for name in ("test.py", "conftest.py", "pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, copy / name)
     add_atan(copy)
     for name in backends():
@@ -91,8 +103,10 @@ def test_recipe_adds_a_working_op_on_every_backend(tmp_path: Path) -> None:
                 "test.py::TestElementwise::test_unary",
                 "tests/test_gradcheck.py",
                 "tests/test_accel.py",
+                "tests/test_readme.py",
+                "tests/test_special_values.py",
                 "-k",
-                "unary or every_op or agree or special or contract",
+                "unary or every_op or agree or special or contract or readme or mention",
             ],
             cwd=copy,
             env=env,

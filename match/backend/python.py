@@ -274,11 +274,9 @@ class PythonKernels:
 
     def where(self, cond: Rows, a: Rows | float, b: Rows | float) -> Rows:
         """a where cond is non-zero, else b (broadcast; a or b may be a float)."""
-        nrow = max(len(m) for m in (cond, a, b) if isinstance(m, list))
-        ncol = max(len(m[0]) for m in (cond, a, b) if isinstance(m, list))
-        cond, a, b = (
-            self.broadcast_to(m if isinstance(m, list) else [[m]], nrow, ncol) for m in (cond, a, b)
-        )
+        operands = [m if isinstance(m, list) else [[m]] for m in (cond, a, b)]
+        nrow, ncol = max(map(len, operands)), max(len(m[0]) for m in operands)
+        cond, a, b = [self.broadcast_to(m, nrow, ncol) for m in operands]
         return [[x if c else y for c, x, y in zip(*rows)] for rows in zip(cond, a, b)]
 
     # -- matrix products --------------------------------------------------------------------
