@@ -329,15 +329,30 @@ CHAIN: tuple[Callable[[Any, Any, Any], Any], ...] = (
 )
 
 
+# The chain of issue 19: `*`, `+` and relu, the ops of a small MLP's elementwise work.
+MASK_CHAIN: tuple[Callable[[Any, Any, Any], Any], ...] = (
+    lambda h, x, w: h * x,
+    lambda h, x, w: h + w,
+    lambda h, x, w: h.relu(),
+) * 4
+
+
 def chain_section(quick: bool) -> None:
-    """Forward plus backward of CHAIN on 8x8, per op: Match (numpy, python) against torch."""
+    """Forward plus backward of CHAIN and of MASK_CHAIN on 8x8, per op: Match (numpy, python)
+    against torch."""
+    for ops in (CHAIN, MASK_CHAIN):
+        one_chain(ops, quick)
+
+
+def one_chain(ops: tuple[Callable[[Any, Any, Any], Any], ...], quick: bool) -> None:
+    """One chain's table."""
     contenders: dict[str, Callable[[], object]] = {}
     backends = [b for b in ("numpy", "python") if b in accel.available()]
     for name in backends:
         with accel.using(name):
             match.manual_seed(0)
             x, w = match.randn(8, 8), match.randn(8, 8)
-        contenders[f"match ({name})"] = chain_fn(x, w)
+        contenders[f"match ({name})"] = chain_fn(x, w, ops)
     try:
         import torch
     except ImportError:
@@ -346,23 +361,28 @@ def chain_section(quick: bool) -> None:
         torch.set_num_threads(ARGS.threads)
         tx = torch.tensor(x.tolist(), dtype=torch.float64, requires_grad=True)
         tw = torch.tensor(w.tolist(), dtype=torch.float64, requires_grad=True)
-        contenders["torch (cpu)"] = chain_fn(tx, tw)
+        contenders["torch (cpu)"] = chain_fn(tx, tw, ops)
     times = interleaved(contenders, repeats=1 if quick else 15, target_s=0.002 if quick else 0.05)
     ref = times.get("torch (cpu)")
     rows = [
-        (name, t / len(CHAIN), f"{t / ref:5.2f}x torch" if ref else "") for name, t in times.items()
+        (name, t / len(ops), f"{t / ref:5.2f}x torch" if ref else "") for name, t in times.items()
     ]
-    table(f"8x8 op chain, forward + backward, per op ({len(CHAIN)} ops)", rows, "us")
+    what = "*, + and relu" if ops is MASK_CHAIN else "mixed"
+    table(f"8x8 op chain ({what}), forward + backward, per op ({len(ops)} ops)", rows, "us")
 
 
-def chain_fn(x: Any, w: Any) -> Callable[[], object]:
-    """One forward and backward of CHAIN from leaves x and w (Matrix or torch tensor)."""
+def chain_fn(
+    x: Any, w: Any, ops: tuple[Callable[[Any, Any, Any], Any], ...]
+) -> Callable[[], object]:
+    """One forward and backward of a chain of ops from leaves x and w (Matrix or torch
+    tensor); the last op's result is summed so that backward starts from a scalar."""
 
     def run() -> object:
         x.grad = w.grad = None
         h = x
-        for op in CHAIN:
+        for op in ops:
             h = op(h, x, w)
+        h = h if ops is CHAIN else h.sum()
         h.backward()
         return h
 

@@ -484,7 +484,7 @@ def test_every_backend_table_has_exactly_the_contracts_rows() -> None:
     from match.backend import array, python
 
     assert set(python.UNARY) == set(array.UNARY) == set(backend.UNARY)
-    assert set(python.BINARY) == set(array.BINARY) == set(backend.BINARY)
+    assert set(python.BINARY) | set(python.COMPARISONS) == set(array.BINARY) == set(backend.BINARY)
     for name in backend.UNARY:
         if name != "neg":  # -m is List2D.__neg__
             assert callable(getattr(List2D, name)), f"List2D has no {name} method"

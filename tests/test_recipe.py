@@ -38,7 +38,8 @@ ROWS = [
     (
         "match/list2d.py",
         'return self.unary("log1p")',
-        '\n    def atan(self) -> List2D:\n        """Arctangent."""\n        return self.unary("atan")',
+        '\n    def atan(self) -> List2D:\n        """Arctangent."""\n'
+        '        return self.unary("atan")',
     ),
     ("README.md", "- elementwise `exp log log1p", None),
     ("tests/test_gradcheck.py", '"log1p": lambda a', '    "atan": lambda a: a.atan(),'),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import math
+import operator
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -134,9 +135,8 @@ class ArrayKernels:
         """Python rows (copied off the device for cupy)."""
         return a.tolist()
 
-    def shape(self, a: Array) -> tuple[int, int]:
-        """(nrow, ncol)."""
-        return a.shape
+    # (nrow, ncol): `a.shape`, read in C (every op's result asks for it: no Python frame)
+    shape = staticmethod(operator.attrgetter("shape"))
 
     def full(self, nrow: int, ncol: int, value: float) -> Array:
         """An (nrow, ncol) array filled with value."""

@@ -16,7 +16,7 @@ import math
 import operator
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from itertools import chain
+from itertools import chain, repeat
 from typing import TypeAlias
 
 Rows: TypeAlias = list[list[float]]
@@ -103,10 +103,6 @@ def _minimum(x: float, y: float) -> float:
     return x if x < y or x != x else y
 
 
-def _compare(fn: Callable[[float, float], bool]) -> Scalar2:
-    return lambda x, y: 1.0 if fn(x, y) else 0.0
-
-
 # One row per elementwise function of the contract: name -> (fast, safe).
 UNARY: dict[str, tuple[Scalar1, Scalar1]] = {
     "neg": (operator.neg, operator.neg),
@@ -131,12 +127,15 @@ BINARY: dict[str, tuple[Scalar2, Scalar2]] = {
     "pow": (math.pow, _safe_pow),
     "maximum": (_maximum, _maximum),
     "minimum": (_minimum, _minimum),
-    "gt": (_compare(operator.gt),) * 2,
-    "ge": (_compare(operator.ge),) * 2,
-    "lt": (_compare(operator.lt),) * 2,
-    "le": (_compare(operator.le),) * 2,
-    "eq": (_compare(operator.eq),) * 2,
-    "ne": (_compare(operator.ne),) * 2,
+}
+# Comparisons give bools, which `binary` turns into 1.0 and 0.0 (all in C: `map(float, ...)`).
+COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "lt": operator.lt,
+    "le": operator.le,
+    "eq": operator.eq,
+    "ne": operator.ne,
 }
 
 
@@ -266,6 +265,8 @@ class PythonKernels:
         if name == "pow" and b in (0.5, -0.5):  # torch's sqrt and rsqrt: (-inf) ** 0.5 is nan
             roots = self.unary("sqrt", a)  # type: ignore[arg-type]
             return roots if b > 0 else self.binary("div", 1.0, roots)
+        if name in COMPARISONS:
+            return [list(map(float, row)) for row in _broadcast_map(COMPARISONS[name], a, b)]
         fast, safe = BINARY[name]
         try:
             return _broadcast_map(fast, a, b)
@@ -398,24 +399,19 @@ class PythonKernels:
 
 
 def _broadcast_map(fn: Scalar2, a: Rows | float, b: Rows | float) -> Rows:
-    """fn over pairs of elements, stretching a plain float, a single row or a single column."""
+    """fn over pairs of elements, stretching a plain float, a single row or a single column.
+    Each row is one `map` (a loop in C); `repeat` stretches a number or a column's value."""
     if not isinstance(b, list):
-        return [[fn(x, b) for x in row] for row in a]  # type: ignore[union-attr]
+        return [list(map(fn, row, repeat(b))) for row in a]  # type: ignore[union-attr]
     if not isinstance(a, list):
-        return [[fn(a, y) for y in row] for row in b]
+        return [list(map(fn, repeat(a), row)) for row in b]
     if len(a) != len(b):  # one side is a single row: repeat it (the rows are only read)
         a, b = (a * len(b), b) if len(a) == 1 else (a, b * len(a))
-    out = []
-    for ra, rb in zip(a, b):
-        if len(ra) == len(rb):
-            out.append(list(map(fn, ra, rb)))
-        elif len(ra) == 1:  # a single column on the left
-            x = ra[0]
-            out.append([fn(x, y) for y in rb])
-        else:  # a single column on the right
-            y = rb[0]
-            out.append([fn(x, y) for x in ra])
-    return out
+    if len(a[0]) == len(b[0]):
+        return [list(map(fn, ra, rb)) for ra, rb in zip(a, b)]
+    if len(a[0]) == 1:  # a single column on the left
+        return [list(map(fn, repeat(ra[0]), rb)) for ra, rb in zip(a, b)]
+    return [list(map(fn, ra, repeat(rb[0]))) for ra, rb in zip(a, b)]
 
 
 # Used by the fused updates (the last block of PythonKernels).
