@@ -8,19 +8,11 @@ import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from ..checks import check_flag, check_int, check_positive_int
 from ..creation import mat
 from ..list2d import rng
 from ..matrix import Matrix, stack
-from ._checks import (
-    check_bool,
-    check_dataset,
-    check_generator,
-    check_positive_int,
-    check_same_length,
-    check_seed,
-    to_list,
-    to_rows,
-)
+from ._checks import check_dataset, check_generator, check_same_length, to_list, to_rows
 
 _UNSET: Any = object()  # batch_size's default depends on the form: 1 for a dataset, 32 for X, y
 
@@ -137,27 +129,27 @@ class DataLoader:
             batch_size, y = y, None
         if batch_size is _UNSET:
             batch_size = 1 if torch_form else 32
-        self.batch_size = check_positive_int("DataLoader", "batch_size", batch_size)
+        self.batch_size = check_positive_int(batch_size, "DataLoader", "batch_size")
         # torch shuffles for any truthy value, even the string "no"; Match takes only a bool, or
         # None (torch's default, meaning False).
-        self.shuffle = False if shuffle is None else check_bool("DataLoader", "shuffle", shuffle)
-        self.drop_last = check_bool("DataLoader", "drop_last", drop_last)
+        self.shuffle = False if shuffle is None else check_flag(shuffle, "DataLoader", "shuffle")
+        self.drop_last = check_flag(drop_last, "DataLoader", "drop_last")
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(
                 f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}"
             )
-        check_seed("DataLoader", seed)
-        check_generator("DataLoader", generator)
+        check_int(seed, "DataLoader", "seed", allow_none=True)
+        check_generator(generator, "DataLoader")
         if torch_form:
-            self.dataset: Any = check_dataset("DataLoader", dataset)
+            self.dataset: Any = check_dataset(dataset, "DataLoader")
             self.collate_fn = collate_fn or default_collate
         else:
             if collate_fn is not None:
                 raise TypeError("DataLoader: collate_fn needs torch's form DataLoader(dataset)")
             self.dataset = None
-            self.X = to_rows("DataLoader", "X", dataset)
-            y_list = to_list("DataLoader", "y", y)
-            check_same_length("DataLoader", self.X, y_list)
+            self.X = to_rows(dataset, "DataLoader", "X")
+            y_list = to_list(y, "DataLoader", "y")
+            check_same_length(self.X, y_list, "DataLoader")
             if not self.X:
                 raise ValueError("DataLoader: X must contain at least one sample")
             self.y, self._y_kind = self._prepare_targets(y_list)
@@ -173,7 +165,7 @@ class DataLoader:
         if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in y):
             return [float(v) for v in y], "values"
         if all(isinstance(v, (list, tuple)) for v in y):
-            return to_rows("DataLoader", "y", y), "rows"
+            return to_rows(y, "DataLoader", "y"), "rows"
         raise TypeError(
             "DataLoader: y must hold only int labels, only numbers, or only rows of numbers "
             "(one per sample)"
