@@ -15,7 +15,7 @@ import random
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ..checks import check_index
+from ..checks import check_index, is_number
 from ..creation import mat
 from ..list2d import rng
 from ..matrix import Matrix
@@ -161,7 +161,7 @@ def _split_lengths(lengths: Sequence[int | float], n_items: int) -> list[int]:
     if not values:
         raise ValueError("random_split: lengths must not be empty")
     for value in values:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if not is_number(value):
             raise TypeError(
                 f"random_split: lengths must be ints or fractions, got {type(value).__name__}"
             )

@@ -8,7 +8,7 @@ import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ..checks import check_flag, check_int, check_positive_int
+from ..checks import check_flag, check_int, check_positive_int, is_int, is_number
 from ..creation import mat
 from ..list2d import rng
 from ..matrix import Matrix, stack
@@ -45,7 +45,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
                 f"{shapes} (Match has no 3D tensors: pass DataLoader a collate_fn)"
             )
         return stack(list(batch))
-    if all(isinstance(item, (int, float)) and not isinstance(item, bool) for item in batch):
+    if all(is_number(item) for item in batch):
         if all(isinstance(item, int) for item in batch):
             return list(batch)
         return mat([[float(item)] for item in batch], requires_grad=False)
@@ -122,7 +122,7 @@ class DataLoader:
         collate_fn: Callable[[list[Any]], Any] | None = None,
         generator: random.Random | None = None,
     ) -> None:
-        torch_form = y is None or (isinstance(y, int) and not isinstance(y, bool))
+        torch_form = y is None or (is_int(y))
         if torch_form and y is not None:
             if batch_size is not _UNSET:
                 raise TypeError("DataLoader: batch_size given twice (as y and by name)")
@@ -160,9 +160,9 @@ class DataLoader:
     @staticmethod
     def _prepare_targets(y: list[Any]) -> tuple[list[Any], str]:
         """Copy the targets and decide how batches of them are returned."""
-        if all(isinstance(v, int) and not isinstance(v, bool) for v in y):
+        if all(is_int(v) for v in y):
             return list(y), "labels"
-        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in y):
+        if all(is_number(v) for v in y):
             return [float(v) for v in y], "values"
         if all(isinstance(v, (list, tuple)) for v in y):
             return to_rows(y, "DataLoader", "y"), "rows"

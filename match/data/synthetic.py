@@ -12,7 +12,15 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from ..checks import check_flag, check_int, check_non_negative, check_number, check_positive_int
+from ..checks import (
+    check_flag,
+    check_int,
+    check_non_negative,
+    check_number,
+    check_positive_int,
+    is_int,
+    is_number,
+)
 from ._checks import to_list, to_rows
 
 
@@ -151,7 +159,7 @@ def make_blobs(
     check_positive_int(n_samples, "make_blobs", "n_samples")
     rng = random.Random(check_int(seed, "make_blobs", "seed", allow_none=True))
 
-    if isinstance(centers, int) and not isinstance(centers, bool):
+    if is_int(centers):
         check_positive_int(centers, "make_blobs", "centers")
         check_positive_int(n_features, "make_blobs", "n_features")
         box = to_list(center_box, "make_blobs", "center_box")
@@ -170,7 +178,7 @@ def make_blobs(
                 "make_blobs: centers must hold at least one point with at least one coordinate"
             )
 
-    if isinstance(cluster_std, (int, float)) and not isinstance(cluster_std, bool):
+    if is_number(cluster_std):
         stds = [float(cluster_std)] * len(points)
     else:
         stds = to_list(cluster_std, "make_blobs", "cluster_std")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..checks import check_flag, check_positive_int, check_real
+from ..checks import check_flag, check_number, check_positive_int, check_real
 from ..creation import zeros
 from ..list2d import List2D
 from ..matrix import Matrix, cat, where
@@ -155,10 +155,7 @@ def scaled_dot_product_attention(
     if check_flag(is_causal, who, "is_causal") and attn_mask is not None:
         raise ValueError(f"{who}: attn_mask must be None when is_causal=True")
     p = check_real(dropout_p, who, "dropout_p", 0.0, 1.0)
-    if scale is None:
-        scale = 1.0 / math.sqrt(q.ncol)
-    elif not isinstance(scale, (int, float)) or isinstance(scale, bool):
-        raise TypeError(f"{who}: scale must be a number or None, got {type(scale).__name__}")
+    scale = 1.0 / math.sqrt(q.ncol) if scale is None else check_number(scale, who, "scale")
     shape = (q.nrow, k.nrow)
     bias = None
     if attn_mask is not None:

@@ -341,8 +341,7 @@ def one_hot(indices: Any, num_classes: int = -1) -> Matrix:
     idx = [int(v) for v in values]
     if not idx:
         raise ValueError("one_hot: indices is empty")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int):
-        raise TypeError(f"one_hot: num_classes must be an int, got {type(num_classes).__name__}")
+    num_classes = check_int(num_classes, "one_hot", "num_classes")
     if num_classes == -1:
         num_classes = max(max(idx) + 1, 1)
     elif num_classes < 1:

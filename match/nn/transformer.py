@@ -15,7 +15,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from ..checks import check_flag, check_positive_int, check_real
+from ..checks import check_flag, check_number, check_positive_int, check_real
 from ..matrix import Matrix
 from .activation_functional import gelu
 from .attention import MultiheadAttention
@@ -72,8 +72,7 @@ class TransformerEncoderLayer(Module):
                 f"{who}: activation must be 'relu', 'gelu' or a callable, got "
                 f"{type(activation).__name__}"
             )
-        if not isinstance(layer_norm_eps, (int, float)) or isinstance(layer_norm_eps, bool):
-            raise TypeError(f"{who}: layer_norm_eps must be a number, got {layer_norm_eps!r}")
+        check_number(layer_norm_eps, who, "layer_norm_eps")
         try:
             self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias)
         except ValueError as error:  # d_model not divisible by nhead, named for this class

@@ -22,6 +22,7 @@ from ..checks import (
     check_flag,
     check_non_negative,
     check_real,
+    is_int,
     is_number,
     plain_scalar,
 )
@@ -305,9 +306,7 @@ class Optimizer:
         new_settings = []
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             ids = saved.get("params") if isinstance(saved, dict) else None
-            if not isinstance(ids, list) or not all(
-                isinstance(j, int) and not isinstance(j, bool) for j in ids
-            ):
+            if not isinstance(ids, list) or not all(is_int(j) for j in ids):
                 raise TypeError(
                     f"load_state_dict: group {i} must be a dict whose 'params' is a list of "
                     f"parameter indices, got {saved!r:.60}"
@@ -324,7 +323,7 @@ class Optimizer:
         new_state: dict[int, dict[str, Any]] = {}
         for key, saved in saved_state.items():
             i = int(key) if isinstance(key, str) and key.isascii() and key.isdecimal() else key
-            p = by_index.get(i) if isinstance(i, int) and not isinstance(i, bool) else None
+            p = by_index.get(i) if is_int(i) else None
             if p is None:
                 raise ValueError(
                     f"load_state_dict: state for parameter {key!r}, which no group has"
