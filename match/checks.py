@@ -60,7 +60,7 @@ def check_flag(value: Any, who: str, what: str) -> bool:
 
 def check_int(
     value: Any, who: str, what: str, low: int | None = None, allow_none: bool = False
-) -> Any:
+) -> int | None:
     """An int (not a bool) of at least `low` when given; None too with allow_none (a seed, a
     limit that None lifts)."""
     value = plain_scalar(value)
