@@ -10,7 +10,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from .list2d import List2D, Number, check_number, plain_scalar, rng, size_args
+from .checks import check_flag, check_number, check_positive_int, is_int, is_number
+from .list2d import List2D, Number, rng, size_args
 from .matrix import Matrix, positions
 
 
@@ -29,6 +30,7 @@ def _from_values(values: Any, requires_grad: bool, op: str) -> Matrix:
     tensor; errors name op. As in torch, bools are numbers here (True is 1.0), a flat list
     or 1D array is one row (torch's 1D vector: Match keeps vectors as (1, n) rows) and a
     number or 0-d array is a (1, 1) matrix."""
+    check_flag(requires_grad, op, "requires_grad")
     if isinstance(values, Matrix):
         values = values.data
     if isinstance(values, List2D):
@@ -79,11 +81,10 @@ def multinomial(probs: Matrix, num_samples: int, replacement: bool = False) -> M
     """num_samples category positions per row of `probs` (non-negative weights, need not sum to
     1), drawn with Match's generator (see `manual_seed`); without replacement a category is
     drawn at most once per row. Returns an (nrow, num_samples) matrix of positions."""
-    num_samples = plain_scalar(num_samples)
     if not isinstance(probs, Matrix):
         raise TypeError(f"multinomial: probs must be a Matrix, got {type(probs).__name__}")
-    if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples < 1:
-        raise ValueError(f"multinomial: num_samples must be a positive int, got {num_samples!r}")
+    num_samples = check_positive_int(num_samples, "multinomial", "num_samples")
+    check_flag(replacement, "multinomial", "replacement")
     rows = probs.tolist()
     if not replacement and num_samples > probs.ncol:
         raise ValueError(
@@ -114,6 +115,7 @@ def multinomial(probs: Matrix, num_samples: int, replacement: bool = False) -> M
 def full(*args: Any, fill_value: Number = 0.0, requires_grad: bool = True) -> Matrix:
     """An (nrow, ncol) Matrix filled with one value: `full(2, 3, 7.0)`, `full((2, 3), 7.0)` (as
     torch) or `full(2, 3, fill_value=7.0)`."""
+    check_flag(requires_grad, "full", "requires_grad")
     count = 1 if args and isinstance(args[0], (tuple, list)) else 2
     size, rest = args[:count], args[count:]
     if len(rest) > 1:
@@ -126,30 +128,37 @@ def full(*args: Any, fill_value: Number = 0.0, requires_grad: bool = True) -> Ma
 
 def zeros(*size: Any, requires_grad: bool = True) -> Matrix:
     """An (nrow, ncol) Matrix of zeros."""
+    check_flag(requires_grad, "zeros", "requires_grad")
     return Matrix(List2D.full(*size_args(size, "zeros"), 0.0, "zeros"), requires_grad=requires_grad)
 
 
 def ones(*size: Any, requires_grad: bool = True) -> Matrix:
     """An (nrow, ncol) Matrix of ones."""
+    check_flag(requires_grad, "ones", "requires_grad")
     return Matrix(List2D.full(*size_args(size, "ones"), 1.0, "ones"), requires_grad=requires_grad)
 
 
 def randn(*size: Any, requires_grad: bool = True) -> Matrix:
     """Samples of the standard normal distribution (repeatable after `manual_seed`)."""
+    check_flag(requires_grad, "randn", "requires_grad")
     return Matrix(List2D.randn(*size_args(size, "randn")), requires_grad=requires_grad)
 
 
 def rand(*size: Any, requires_grad: bool = True) -> Matrix:
     """Samples of the uniform distribution on [0, 1) (repeatable after `manual_seed`)."""
+    check_flag(requires_grad, "rand", "requires_grad")
     return Matrix(List2D.rand(*size_args(size, "rand")), requires_grad=requires_grad)
 
 
 def eye(n: int, requires_grad: bool = True) -> Matrix:
     """The (n, n) identity matrix."""
+    check_flag(requires_grad, "eye", "requires_grad")
     return Matrix(List2D.eye(n), requires_grad=requires_grad)
 
 
 def _like(m: Any, value: float, op: str, requires_grad: bool) -> Matrix:
+    """A constant Matrix of m's shape on m's backend; errors name op (zeros_like, ones_like)."""
+    check_flag(requires_grad, op, "requires_grad")
     if not isinstance(m, Matrix):
         raise TypeError(f"{op}: expected a Matrix, got {type(m).__name__}")
     return Matrix(m.data.new_full(*m.shape, value), requires_grad=requires_grad)
@@ -198,15 +207,13 @@ def set_rng_state(state: Any) -> None:
     if not isinstance(words, (list, tuple)) or len(words) != _MT_WORDS + 1:
         raise ValueError(f"{op}: 'internal' must be a list of {_MT_WORDS + 1} ints")
     for i, word in enumerate(words):
-        if isinstance(word, bool) or not isinstance(word, int):
+        if not is_int(word):
             raise TypeError(f"{op}: 'internal'[{i}] must be an int, got {type(word).__name__}")
         top = _MT_WORDS if i == _MT_WORDS else 2**32 - 1
         if not 0 <= word <= top:
             raise ValueError(f"{op}: 'internal'[{i}] is {word}, outside 0..{top}")
     gauss_next = state["gauss_next"]
-    if gauss_next is not None and (
-        isinstance(gauss_next, bool) or not isinstance(gauss_next, (int, float))
-    ):
+    if gauss_next is not None and (not is_number(gauss_next)):
         raise TypeError(f"{op}: 'gauss_next' must be None or a number, got {gauss_next!r:.30}")
     gauss_next = None if gauss_next is None else float(gauss_next)
     rng().setstate((3, tuple(words), gauss_next))

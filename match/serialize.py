@@ -37,6 +37,8 @@ import stat
 from collections import Counter
 from typing import Any
 
+from .checks import check_int, is_int, is_number
+
 __all__ = ["save", "load", "FORMAT_VERSION", "MAX_BYTES", "MAX_DEPTH"]
 
 PathLike = str | os.PathLike
@@ -258,16 +260,12 @@ def _dict(pairs: list[tuple[str, Any]]) -> dict[str, Any] | _Refused:
     return obj
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _problem(obj: Any) -> tuple[list[Any], str] | None:
     """The first thing in obj that Match's format does not allow, as (key path, what is
     wrong), or None. The key path is built only on the way out, so a clean walk is cheap."""
     if isinstance(obj, _Refused):
         return [], obj.reason
-    if isinstance(obj, int) and not isinstance(obj, bool) and _float_overflows(obj):
+    if is_int(obj) and _float_overflows(obj):
         return [], _TOO_BIG
     if isinstance(obj, dict):
         items = obj.items()
@@ -280,7 +278,7 @@ def _problem(obj: Any) -> tuple[list[Any], str] | None:
             return [], f"is ragged: its rows have lengths {widths}"
         for i, row in enumerate(rows):
             for j, value in enumerate(row):
-                if not _is_number(value) and not isinstance(value, _Refused):
+                if not is_number(value) and not isinstance(value, _Refused):
                     return [i, j], f"is {value!r:.40}, not a number (a matrix holds only numbers)"
         items = enumerate(obj)
     else:
@@ -381,10 +379,7 @@ def load(path: PathLike, *, max_bytes: int = MAX_BYTES) -> Any:
     max_bytes caps the file's size (default 1 GiB); Python's objects take several times the
     file's size in memory.
     """
-    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int):
-        raise TypeError(f"load: max_bytes must be an int, got {type(max_bytes).__name__}")
-    if max_bytes < 1:
-        raise ValueError(f"load: max_bytes must be at least 1, got {max_bytes}")
+    check_int(max_bytes, "load", "max_bytes", 1)
     _check_path(path, "load")
     raw = _read(path, max_bytes)
     try:
@@ -416,7 +411,7 @@ def load(path: PathLike, *, max_bytes: int = MAX_BYTES) -> Any:
 def _unwrap(obj: dict[str, Any], path: PathLike) -> Any:
     """The data of a file with the format wrapper, after checking its version."""
     version = obj.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+    if not is_int(version) or version < 1:
         raise ValueError(f"load: {path} has format version {version!r:.40}, not a version number")
     if version > FORMAT_VERSION:
         raise ValueError(

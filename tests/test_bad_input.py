@@ -108,6 +108,28 @@ case(
 )
 case("multinomial-zero-samples", lambda: match.multinomial(ROW, 0), ValueError, "multinomial")
 
+# requires_grad is a bool: bool("no") is True, so anything else would silently track gradients
+# (issue 26). Each constructor names itself, before it builds anything.
+LAYER = nn.Linear(2, 2)
+CONSTRUCTORS: dict[str, Callable[[Any], Any]] = {
+    "mat": lambda r: match.mat([[1.0]], requires_grad=r),
+    "tensor": lambda r: match.tensor([[1.0]], requires_grad=r),
+    "zeros": lambda r: match.zeros(2, 2, requires_grad=r),
+    "ones": lambda r: match.ones(2, 2, requires_grad=r),
+    "randn": lambda r: match.randn(2, 2, requires_grad=r),
+    "rand": lambda r: match.rand(2, 2, requires_grad=r),
+    "full": lambda r: match.full(2, 2, 7.0, requires_grad=r),
+    "eye": lambda r: match.eye(2, requires_grad=r),
+    "zeros_like": lambda r: match.zeros_like(M, requires_grad=r),
+    "ones_like": lambda r: match.ones_like(M, requires_grad=r),
+    "Parameter": lambda r: nn.Parameter(match.ones(1, 1), requires_grad=r),
+    "requires_grad_": lambda r: LAYER.requires_grad_(r),
+}
+BAD_FLAGS: dict[str, Any] = {"str": "no", "int": 1, "none": None, "float": 0.0}
+for fname, make in CONSTRUCTORS.items():
+    for label, flag in BAD_FLAGS.items():
+        case(f"{fname}-requires_grad-{label}", lambda m=make, f=flag: m(f), TypeError, fname)
+
 # --- dims: one validator, exactly None, 0, 1, -1, -2 -------------------------------------------
 BAD_DIMS: dict[str, Any] = {"2": 2, "-3": -3, "float": 1.0, "true": True, "str": "a", "list": [0]}
 for op in ("sum", "mean", "max", "min", "argmax", "argmin", "softmax", "log_softmax", "var"):
@@ -560,3 +582,22 @@ def test_under_python_O() -> None:
         [sys.executable, "-O", "-c", script], cwd=root, env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+
+
+@pytest.fixture(params=["python", "numpy"])
+def backend(request: pytest.FixtureRequest) -> Any:
+    """Each test using it runs on both backends in one session."""
+    pytest.importorskip("numpy")
+    with match.accel.using(request.param):
+        yield request.param
+
+
+@pytest.mark.parametrize("name", sorted(CONSTRUCTORS))
+def test_requires_grad_must_be_a_bool_and_nothing_is_built(backend: str, name: str) -> None:
+    """Issue 26: the constructor's own name and the type given, and the random generator
+    untouched (the check runs before anything is drawn or built)."""
+    state = match.get_rng_state()
+    with pytest.raises(TypeError) as info:
+        CONSTRUCTORS[name]("no")
+    assert str(info.value) == f"{name}: requires_grad must be True or False, got str"
+    assert match.get_rng_state() == state

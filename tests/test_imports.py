@@ -21,6 +21,7 @@ PACKAGE = ROOT / "match"
 
 # Bottom up. A module may import its own layer or lower ones, never a higher one.
 LAYERS = [
+    {"checks"},  # the argument checks import nothing from Match
     {"backend"},
     {"list2d"},
     {"grad_mode"},

@@ -168,6 +168,30 @@ def test_gradient_from_another_backend_is_refused_at_the_door(backend: str) -> N
     assert x.grad is None
 
 
+@pytest.mark.parametrize("make", ["mat", "tensor"])
+def test_a_flat_list_is_one_row_and_a_number_is_1x1(backend: str, make: str) -> None:
+    """Issue 26: torch's 1-D tensor is a (1, n) row in Match, and a 0-d one is (1, 1); both
+    track gradients like any other constructor's result, on the active backend."""
+    row = getattr(match, make)([0.1, 0.2, 0.3])
+    assert (row.shape, row.tolist(), row.data.backend) == ((1, 3), [[0.1, 0.2, 0.3]], backend)
+    (row * row).sum().backward()
+    assert row.grad is not None and row.grad.tolist() == [[0.2, 0.4, 0.6]]
+    vector = torch.tensor([0.1, 0.2, 0.3], dtype=torch.float64)  # a 1-D tensor: the same row
+    assert getattr(match, make)(vector).tolist() == row.tolist()
+    one = getattr(match, make)(2.5)
+    assert (one.shape, one.item(), one.requires_grad) == ((1, 1), 2.5, True)
+    assert getattr(match, make)((1, 2), requires_grad=False).tolist() == [[1.0, 2.0]]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="List2D.from_2d_list refuses a flat list ('row 0 is not a non-empty list'); "
+    "mat and tensor read it as a row (list2d.py is being rewritten)",
+)
+def test_from_2d_list_reads_a_flat_list_as_one_row(backend: str) -> None:
+    assert match.List2D.from_2d_list([0.1, 0.2]).tolist() == [[0.1, 0.2]]
+
+
 # -- torch-style methods and functions, on the active backend ------------------------------
 
 X = random_rows(3, 4, seed=7)

@@ -15,10 +15,11 @@ import random
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ..checks import check_index, is_number
 from ..creation import mat
 from ..list2d import rng
 from ..matrix import Matrix
-from ._checks import check_dataset, check_generator, check_index
+from ._checks import check_dataset, check_generator
 
 
 class Dataset:
@@ -89,7 +90,7 @@ class TensorDataset(Dataset):
         slice gives the tuple of every argument's rows in it, as torch's TensorDataset."""
         if isinstance(index, slice):
             return tuple(column[index] for column in self.tensors)
-        row = check_index("TensorDataset", index, len(self))
+        row = check_index(index, "TensorDataset", "an index", len(self))
         return tuple(column[row] for column in self.tensors)
 
     def __len__(self) -> int:
@@ -110,12 +111,12 @@ class Subset(Dataset):
     """
 
     def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
-        self.dataset = check_dataset("Subset", dataset)
+        self.dataset = check_dataset(dataset, "Subset")
         self.indices = list(indices)
 
     def __getitem__(self, index: int) -> Any:
         """The item ``dataset[indices[index]]``."""
-        return self.dataset[self.indices[check_index("Subset", index, len(self))]]
+        return self.dataset[self.indices[check_index(index, "Subset", "an index", len(self))]]
 
     def __len__(self) -> int:
         """The number of indices."""
@@ -132,7 +133,7 @@ class ConcatDataset(Dataset):
     """
 
     def __init__(self, datasets: Sequence[Any]) -> None:
-        self.datasets = [check_dataset("ConcatDataset", dataset) for dataset in datasets]
+        self.datasets = [check_dataset(dataset, "ConcatDataset") for dataset in datasets]
         if not self.datasets:
             raise ValueError("ConcatDataset: datasets should not be an empty list")
         self.cumulative_sizes: list[int] = []
@@ -143,7 +144,7 @@ class ConcatDataset(Dataset):
 
     def __getitem__(self, index: int) -> Any:
         """The item at ``index`` of the chained datasets."""
-        position = check_index("ConcatDataset", index, len(self))
+        position = check_index(index, "ConcatDataset", "an index", len(self))
         which = bisect.bisect_right(self.cumulative_sizes, position)
         start = self.cumulative_sizes[which - 1] if which else 0
         return self.datasets[which][position - start]
@@ -160,7 +161,7 @@ def _split_lengths(lengths: Sequence[int | float], n_items: int) -> list[int]:
     if not values:
         raise ValueError("random_split: lengths must not be empty")
     for value in values:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if not is_number(value):
             raise TypeError(
                 f"random_split: lengths must be ints or fractions, got {type(value).__name__}"
             )
@@ -206,8 +207,8 @@ def random_split(
         TypeError: if a length is not a number, ``dataset`` has no ``len()`` and ``[i]``, or
             ``generator`` is not a ``random.Random``.
     """
-    check_generator("random_split", generator)
-    sizes = _split_lengths(lengths, len(check_dataset("random_split", dataset)))
+    check_generator(generator, "random_split")
+    sizes = _split_lengths(lengths, len(check_dataset(dataset, "random_split")))
     order = list(range(len(dataset)))
     (generator or rng()).shuffle(order)
     parts, start = [], 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ._checks import check_bool
+from ..checks import check_flag
 
 # The digits file holds 1,797 images; the first 1,437 (80%) are the training split
 # and the last 360 the test split. Both halves contain every digit 33 to 146 times.
@@ -76,6 +76,6 @@ def load_digits(split: str = "train", scale: bool = True) -> tuple[list[list[flo
         part = slice(DIGITS_N_TRAIN, DIGITS_N_TRAIN + DIGITS_N_TEST)
     else:
         part = slice(0, len(images))
-    divisor = _DIGITS_MAX_PIXEL if check_bool("load_digits", "scale", scale) else 1.0
+    divisor = _DIGITS_MAX_PIXEL if check_flag(scale, "load_digits", "scale") else 1.0
     X = [[pixel / divisor for pixel in image] for image in images[part]]
     return X, list(labels[part])

@@ -8,19 +8,11 @@ import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from ..checks import check_flag, check_int, check_positive_int, is_int, is_number
 from ..creation import mat
 from ..list2d import rng
 from ..matrix import Matrix, stack
-from ._checks import (
-    check_bool,
-    check_dataset,
-    check_generator,
-    check_positive_int,
-    check_same_length,
-    check_seed,
-    to_list,
-    to_rows,
-)
+from ._checks import check_dataset, check_generator, check_same_length, to_list, to_rows
 
 _UNSET: Any = object()  # batch_size's default depends on the form: 1 for a dataset, 32 for X, y
 
@@ -53,7 +45,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
                 f"{shapes} (Match has no 3D tensors: pass DataLoader a collate_fn)"
             )
         return stack(list(batch))
-    if all(isinstance(item, (int, float)) and not isinstance(item, bool) for item in batch):
+    if all(is_number(item) for item in batch):
         if all(isinstance(item, int) for item in batch):
             return list(batch)
         return mat([[float(item)] for item in batch], requires_grad=False)
@@ -130,34 +122,34 @@ class DataLoader:
         collate_fn: Callable[[list[Any]], Any] | None = None,
         generator: random.Random | None = None,
     ) -> None:
-        torch_form = y is None or (isinstance(y, int) and not isinstance(y, bool))
+        torch_form = y is None or (is_int(y))
         if torch_form and y is not None:
             if batch_size is not _UNSET:
                 raise TypeError("DataLoader: batch_size given twice (as y and by name)")
             batch_size, y = y, None
         if batch_size is _UNSET:
             batch_size = 1 if torch_form else 32
-        self.batch_size = check_positive_int("DataLoader", "batch_size", batch_size)
+        self.batch_size = check_positive_int(batch_size, "DataLoader", "batch_size")
         # torch shuffles for any truthy value, even the string "no"; Match takes only a bool, or
         # None (torch's default, meaning False).
-        self.shuffle = False if shuffle is None else check_bool("DataLoader", "shuffle", shuffle)
-        self.drop_last = check_bool("DataLoader", "drop_last", drop_last)
+        self.shuffle = False if shuffle is None else check_flag(shuffle, "DataLoader", "shuffle")
+        self.drop_last = check_flag(drop_last, "DataLoader", "drop_last")
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(
                 f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}"
             )
-        check_seed("DataLoader", seed)
-        check_generator("DataLoader", generator)
+        check_int(seed, "DataLoader", "seed", allow_none=True)
+        check_generator(generator, "DataLoader")
         if torch_form:
-            self.dataset: Any = check_dataset("DataLoader", dataset)
+            self.dataset: Any = check_dataset(dataset, "DataLoader")
             self.collate_fn = collate_fn or default_collate
         else:
             if collate_fn is not None:
                 raise TypeError("DataLoader: collate_fn needs torch's form DataLoader(dataset)")
             self.dataset = None
-            self.X = to_rows("DataLoader", "X", dataset)
-            y_list = to_list("DataLoader", "y", y)
-            check_same_length("DataLoader", self.X, y_list)
+            self.X = to_rows(dataset, "DataLoader", "X")
+            y_list = to_list(y, "DataLoader", "y")
+            check_same_length(self.X, y_list, "DataLoader")
             if not self.X:
                 raise ValueError("DataLoader: X must contain at least one sample")
             self.y, self._y_kind = self._prepare_targets(y_list)
@@ -168,12 +160,12 @@ class DataLoader:
     @staticmethod
     def _prepare_targets(y: list[Any]) -> tuple[list[Any], str]:
         """Copy the targets and decide how batches of them are returned."""
-        if all(isinstance(v, int) and not isinstance(v, bool) for v in y):
+        if all(is_int(v) for v in y):
             return list(y), "labels"
-        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in y):
+        if all(is_number(v) for v in y):
             return [float(v) for v in y], "values"
         if all(isinstance(v, (list, tuple)) for v in y):
-            return to_rows("DataLoader", "y", y), "rows"
+            return to_rows(y, "DataLoader", "y"), "rows"
         raise TypeError(
             "DataLoader: y must hold only int labels, only numbers, or only rows of numbers "
             "(one per sample)"

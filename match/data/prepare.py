@@ -7,8 +7,9 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+from ..checks import check_flag, check_int, check_number
 from ..nn.loss_functions import one_hot as _one_hot
-from ._checks import check_bool, check_number, check_same_length, check_seed, copy_item, to_list
+from ._checks import check_same_length, copy_item, to_list
 
 
 def train_test_split(
@@ -36,15 +37,15 @@ def train_test_split(
         ValueError: if X and y differ in length, ``test_size`` is not in (0, 1), or
             either part would be empty.
     """
-    X_list = to_list("train_test_split", "X", X)
-    y_list = to_list("train_test_split", "y", y)
-    check_same_length("train_test_split", X_list, y_list)
-    if not 0.0 < check_number("train_test_split", "test_size", test_size) < 1.0:
+    X_list = to_list(X, "train_test_split", "X")
+    y_list = to_list(y, "train_test_split", "y")
+    check_same_length(X_list, y_list, "train_test_split")
+    if not 0.0 < check_number(test_size, "train_test_split", "test_size") < 1.0:
         raise ValueError(
             f"train_test_split: test_size must be strictly between 0 and 1, got {test_size}"
         )
-    check_seed("train_test_split", seed)
-    check_bool("train_test_split", "shuffle", shuffle)
+    check_int(seed, "train_test_split", "seed", allow_none=True)
+    check_flag(shuffle, "train_test_split", "shuffle")
 
     n = len(X_list)
     n_test = math.ceil(test_size * n)

@@ -12,15 +12,16 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from ._checks import (
-    check_bool,
+from ..checks import (
+    check_flag,
+    check_int,
     check_non_negative,
     check_number,
     check_positive_int,
-    check_seed,
-    to_list,
-    to_rows,
+    is_int,
+    is_number,
 )
+from ._checks import to_list, to_rows
 
 
 def _split_evenly(n_samples: int, n_groups: int) -> list[int]:
@@ -58,9 +59,9 @@ def make_moons(
     Returns:
         ``(X, y)``: ``X`` is a list of ``[x1, x2]`` rows, ``y`` a list of labels 0 or 1.
     """
-    check_positive_int("make_moons", "n_samples", n_samples)
-    check_non_negative("make_moons", "noise", noise)
-    rng = random.Random(check_seed("make_moons", seed))
+    check_positive_int(n_samples, "make_moons", "n_samples")
+    check_non_negative(noise, "make_moons", "noise")
+    rng = random.Random(check_int(seed, "make_moons", "seed", allow_none=True))
     n_outer, n_inner = n_samples // 2, n_samples - n_samples // 2
 
     X: list[list[float]] = []
@@ -75,7 +76,7 @@ def make_moons(
                 point = [1.0 - math.cos(angle), 0.5 - math.sin(angle)]
             X.append([value + rng.gauss(0.0, noise) for value in point])
             y.append(label)
-    if check_bool("make_moons", "shuffle", shuffle):
+    if check_flag(shuffle, "make_moons", "shuffle"):
         X, y = _shuffled_together(X, y, rng)
     return X, y
 
@@ -106,10 +107,10 @@ def make_spirals(
         ``(X, y)``: ``X`` is a list of ``[x1, x2]`` rows, ``y`` a list of labels
         ``0 .. n_classes - 1``.
     """
-    check_positive_int("make_spirals", "n_samples", n_samples)
-    check_positive_int("make_spirals", "n_classes", n_classes)
-    check_non_negative("make_spirals", "noise", noise)
-    rng = random.Random(check_seed("make_spirals", seed))
+    check_positive_int(n_samples, "make_spirals", "n_samples")
+    check_positive_int(n_classes, "make_spirals", "n_classes")
+    check_non_negative(noise, "make_spirals", "noise")
+    rng = random.Random(check_int(seed, "make_spirals", "seed", allow_none=True))
 
     X: list[list[float]] = []
     y: list[int] = []
@@ -122,7 +123,7 @@ def make_spirals(
             point = [radius * math.cos(angle), radius * math.sin(angle)]
             X.append([value + rng.gauss(0.0, noise) for value in point])
             y.append(label)
-    if check_bool("make_spirals", "shuffle", shuffle):
+    if check_flag(shuffle, "make_spirals", "shuffle"):
         X, y = _shuffled_together(X, y, rng)
     return X, y
 
@@ -155,39 +156,39 @@ def make_blobs(
         ``(X, y)``: ``X`` is a list of rows of ``n_features`` floats, ``y`` the index
         of the centre each point was drawn around (``0 .. n_centers - 1``).
     """
-    check_positive_int("make_blobs", "n_samples", n_samples)
-    rng = random.Random(check_seed("make_blobs", seed))
+    check_positive_int(n_samples, "make_blobs", "n_samples")
+    rng = random.Random(check_int(seed, "make_blobs", "seed", allow_none=True))
 
-    if isinstance(centers, int) and not isinstance(centers, bool):
-        check_positive_int("make_blobs", "centers", centers)
-        check_positive_int("make_blobs", "n_features", n_features)
-        box = to_list("make_blobs", "center_box", center_box)
+    if is_int(centers):
+        check_positive_int(centers, "make_blobs", "centers")
+        check_positive_int(n_features, "make_blobs", "n_features")
+        box = to_list(center_box, "make_blobs", "center_box")
         if len(box) != 2:
             raise ValueError(f"make_blobs: center_box must be (low, high), got {center_box}")
-        low, high = (check_number("make_blobs", "center_box", bound) for bound in box)
+        low, high = (check_number(bound, "make_blobs", "center_box") for bound in box)
         if low > high:
             raise ValueError(
                 f"make_blobs: center_box must be (low, high) with low <= high, got {center_box}"
             )
         points = [[rng.uniform(low, high) for _ in range(n_features)] for _ in range(centers)]
     else:
-        points = to_rows("make_blobs", "centers", centers)
+        points = to_rows(centers, "make_blobs", "centers")
         if not points or not points[0]:
             raise ValueError(
                 "make_blobs: centers must hold at least one point with at least one coordinate"
             )
 
-    if isinstance(cluster_std, (int, float)) and not isinstance(cluster_std, bool):
+    if is_number(cluster_std):
         stds = [float(cluster_std)] * len(points)
     else:
-        stds = to_list("make_blobs", "cluster_std", cluster_std)
+        stds = to_list(cluster_std, "make_blobs", "cluster_std")
         if len(stds) != len(points):
             raise ValueError(
                 f"make_blobs: cluster_std must be one number or one per centre: got {len(stds)} "
                 f"values for {len(points)} centres"
             )
     for std in stds:
-        check_non_negative("make_blobs", "cluster_std", std)
+        check_non_negative(std, "make_blobs", "cluster_std")
 
     X: list[list[float]] = []
     y: list[int] = []
@@ -195,7 +196,7 @@ def make_blobs(
         for _ in range(count):
             X.append([c + rng.gauss(0.0, stds[label]) for c in points[label]])
             y.append(label)
-    if check_bool("make_blobs", "shuffle", shuffle):
+    if check_flag(shuffle, "make_blobs", "shuffle"):
         X, y = _shuffled_together(X, y, rng)
     return X, y
 
@@ -228,11 +229,11 @@ def make_regression(
         a list of ``n_features`` floats. The targets are floats, so a
         :class:`DataLoader` yields them as an (N, 1) Matrix.
     """
-    check_positive_int("make_regression", "n_samples", n_samples)
-    check_positive_int("make_regression", "n_features", n_features)
-    check_non_negative("make_regression", "noise", noise)
-    check_number("make_regression", "bias", bias)
-    rng = random.Random(check_seed("make_regression", seed))
+    check_positive_int(n_samples, "make_regression", "n_samples")
+    check_positive_int(n_features, "make_regression", "n_features")
+    check_non_negative(noise, "make_regression", "noise")
+    check_number(bias, "make_regression", "bias")
+    rng = random.Random(check_int(seed, "make_regression", "seed", allow_none=True))
 
     weights = [rng.uniform(-5.0, 5.0) for _ in range(n_features)]
     X = [[rng.gauss(0.0, 1.0) for _ in range(n_features)] for _ in range(n_samples)]
@@ -240,6 +241,6 @@ def make_regression(
         sum(w * x for w, x in zip(weights, row, strict=True)) + bias + rng.gauss(0.0, noise)
         for row in X
     ]
-    if check_bool("make_regression", "coef", coef):
+    if check_flag(coef, "make_regression", "coef"):
         return X, y, weights
     return X, y

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..checks import check_positive_int
 from ..creation import full
 from ..matrix import Matrix, _number
 from .activation_functional import (
@@ -171,13 +172,7 @@ class PReLU(Module):
     def __init__(self, num_parameters: int = 1, init: float = 0.25) -> None:
         """num_parameters: 1 or the number of input columns; init: the starting slope."""
         super().__init__()
-        if not isinstance(num_parameters, int) or isinstance(num_parameters, bool):
-            raise TypeError(
-                f"PReLU: num_parameters must be an int, got {type(num_parameters).__name__}"
-            )
-        if num_parameters < 1:
-            raise ValueError(f"PReLU: num_parameters must be at least 1, got {num_parameters}")
-        self.num_parameters = num_parameters
+        self.num_parameters = check_positive_int(num_parameters, "PReLU", "num_parameters")
         self.weight = Parameter(full(1, num_parameters, _number(init, "PReLU", "init")))
 
     def forward(self, x: Matrix) -> Matrix:

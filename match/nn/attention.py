@@ -18,11 +18,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..checks import check_flag, check_number, check_positive_int, check_real
 from ..creation import zeros
 from ..list2d import List2D
 from ..matrix import Matrix, cat, where
 from . import init
-from ._sizes import flag, positive_int, probability
 from .layers import Dropout, Linear
 from .loss_functions import _on_backend_of
 from .module import Module
@@ -152,13 +152,10 @@ def scaled_dot_product_attention(
             f"{who}: expected query (T, E), key (S, E) and value (S, Ev), got {q.shape}, "
             f"{k.shape} and {v.shape}"
         )
-    if flag(is_causal, "is_causal", who) and attn_mask is not None:
+    if check_flag(is_causal, who, "is_causal") and attn_mask is not None:
         raise ValueError(f"{who}: attn_mask must be None when is_causal=True")
-    p = probability(dropout_p, "dropout_p", who)
-    if scale is None:
-        scale = 1.0 / math.sqrt(q.ncol)
-    elif not isinstance(scale, (int, float)) or isinstance(scale, bool):
-        raise TypeError(f"{who}: scale must be a number or None, got {type(scale).__name__}")
+    p = check_real(dropout_p, who, "dropout_p", 0.0, 1.0)
+    scale = 1.0 / math.sqrt(q.ncol) if scale is None else check_number(scale, who, "scale")
     shape = (q.nrow, k.nrow)
     bias = None
     if attn_mask is not None:
@@ -198,15 +195,16 @@ class MultiheadAttention(Module):
         out_proj.bias zeros, out_proj.weight Linear's default."""
         super().__init__()
         who = "MultiheadAttention"
-        self.embed_dim = positive_int(embed_dim, "embed_dim", who)
-        self.num_heads = positive_int(num_heads, "num_heads", who)
+        self.embed_dim = check_positive_int(embed_dim, who, "embed_dim")
+        self.num_heads = check_positive_int(num_heads, who, "num_heads")
         if embed_dim % num_heads:
             raise ValueError(
                 f"{who}: embed_dim must be divisible by num_heads, got {embed_dim} and {num_heads}"
             )
-        self.dropout = probability(dropout, "dropout", who)
-        self.batch_first = flag(batch_first, "batch_first", who)
-        if flag(add_bias_kv, "add_bias_kv", who) or flag(add_zero_attn, "add_zero_attn", who):
+        self.dropout = check_real(dropout, who, "dropout", 0.0, 1.0)
+        self.batch_first = check_flag(batch_first, who, "batch_first")
+        bias_kv = check_flag(add_bias_kv, who, "add_bias_kv")
+        if bias_kv or check_flag(add_zero_attn, who, "add_zero_attn"):
             raise ValueError(f"{who}: add_bias_kv and add_zero_attn are not supported")
         if kdim not in (None, embed_dim) or vdim not in (None, embed_dim):
             raise ValueError(f"{who}: kdim and vdim must equal embed_dim, got {kdim} and {vdim}")
@@ -214,7 +212,7 @@ class MultiheadAttention(Module):
         bound = math.sqrt(6.0 / (embed_dim + 3 * embed_dim))  # torch's xavier_uniform_ (gain 1)
         self.in_proj_weight = init.uniform_(zeros(3 * embed_dim, embed_dim), -bound, bound)
         self.in_proj_bias = (
-            Matrix(List2D.zeros(1, 3 * embed_dim)) if flag(bias, "bias", who) else None
+            Matrix(List2D.zeros(1, 3 * embed_dim)) if check_flag(bias, who, "bias") else None
         )
         self.out_proj = Linear(embed_dim, embed_dim, bias)
         if bias:
@@ -261,7 +259,7 @@ class MultiheadAttention(Module):
         bias = None
         if attn_mask is not None:
             bias = mask_bias(attn_mask, shape, True, who, "attn_mask", q)
-        elif flag(is_causal, "is_causal", who):
+        elif check_flag(is_causal, who, "is_causal"):
             bias = causal_bias(*shape, q)
         if key_padding_mask is not None:
             padding = mask_bias(key_padding_mask, (1, k.nrow), True, who, "key_padding_mask", q)
@@ -309,8 +307,8 @@ class SelfAttention(Module):
     def __init__(self, dim: int, causal: bool = False, bias: bool = True) -> None:
         """Four dim x dim Linear layers, with torch's Linear initialisation."""
         super().__init__()
-        self.dim = positive_int(dim, "dim", "SelfAttention")
-        self.causal = flag(causal, "causal", "SelfAttention")
+        self.dim = check_positive_int(dim, "SelfAttention", "dim")
+        self.causal = check_flag(causal, "SelfAttention", "causal")
         self.q = Linear(dim, dim, bias)
         self.k = Linear(dim, dim, bias)
         self.v = Linear(dim, dim, bias)

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from ..checks import check_int, is_int
 from ..list2d import List2D
 from ..matrix import Matrix
 from .module import Module, Parameter
@@ -45,7 +46,7 @@ class _Numbered(Module):
     def _position(self, index: Any, who: str, size: int | None = None) -> int:
         """index as a position in [0, size) (negative counts from the end)."""
         n = len(self) if size is None else size
-        if not isinstance(index, int) or isinstance(index, bool):
+        if not is_int(index):
             raise TypeError(f"{who}: index must be an int or a slice, got {type(index).__name__}")
         if not -n <= index < n:
             raise IndexError(f"{who}: index {index} is out of range for {n} items")
@@ -299,9 +300,8 @@ class Flatten(Module):
         """start_dim 1 (default, the identity on (N, F)) or 0 (everything in one row); end_dim
         must be the last dim (-1 or 1)."""
         super().__init__()
-        for what, value in (("start_dim", start_dim), ("end_dim", end_dim)):
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise TypeError(f"Flatten: {what} must be an int, got {type(value).__name__}")
+        start_dim = check_int(start_dim, "Flatten", "start_dim")
+        end_dim = check_int(end_dim, "Flatten", "end_dim")
         if start_dim not in (0, 1, -1, -2) or end_dim not in (1, -1):
             raise ValueError(
                 f"Flatten: Match is 2D: start_dim must be 0 or 1 and end_dim -1, got "

@@ -16,6 +16,7 @@ import random
 from collections.abc import Callable
 from statistics import NormalDist
 
+from ..checks import is_number
 from ..list2d import rng
 from ..matrix import Matrix, _number
 
@@ -106,7 +107,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "leaky_relu":
         if param is None:
             slope = 0.01
-        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+        elif is_number(param):
             slope = float(param)
         else:
             raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")

@@ -10,17 +10,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..checks import check_flag, check_positive_int, check_real
 from ..creation import zeros
-from ..list2d import List2D, rng
+from ..list2d import List2D, check_dim, rng
 from ..matrix import Matrix
 from . import init, loss_functions
-from ._checks import (
-    check_dim_argument,
-    check_flag,
-    check_input,
-    check_positive_int,
-    check_real,
-)
+from ._checks import check_input
 from .activation_functional import layer_norm
 from .loss_functions import constant
 from .module import Module
@@ -130,7 +125,7 @@ class _AlongDim(Module):
     def __init__(self, dim: int | None = None) -> None:
         """dim=1: along each row; dim=0: along each column."""
         super().__init__()
-        check_dim_argument(dim, type(self).__name__)
+        check_dim(dim, type(self).__name__)
         self.dim = dim
 
     def extra_repr(self) -> str:
@@ -318,7 +313,7 @@ class CosineSimilarity(Module):
     def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
         """torch's arguments and defaults."""
         super().__init__()
-        self.dim = check_dim_argument(dim, "CosineSimilarity")
+        self.dim = check_dim(dim, "CosineSimilarity")
         self.eps = check_real(eps, "CosineSimilarity", "eps", 0.0)
 
     def forward(self, x1: Matrix, x2: Matrix) -> Matrix:

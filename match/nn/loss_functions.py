@@ -15,16 +15,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..list2d import List2D, plain_scalar
+from ..checks import check_flag, check_int, check_real, plain_scalar
+from ..list2d import List2D, check_dim
 from ..matrix import Matrix, _result, where
-from ._checks import (
-    check_dim_argument,
-    check_flag,
-    check_input,
-    check_int,
-    check_real,
-    check_reduction,
-)
+from ._checks import check_input, check_reduction
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -347,8 +341,7 @@ def one_hot(indices: Any, num_classes: int = -1) -> Matrix:
     idx = [int(v) for v in values]
     if not idx:
         raise ValueError("one_hot: indices is empty")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int):
-        raise TypeError(f"one_hot: num_classes must be an int, got {type(num_classes).__name__}")
+    num_classes = check_int(num_classes, "one_hot", "num_classes")
     if num_classes == -1:
         num_classes = max(max(idx) + 1, 1)
     elif num_classes < 1:
@@ -570,7 +563,7 @@ def _norm(x: Matrix, p: float, dim: int, who: str) -> Matrix:
 def normalize(input: Matrix, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Matrix:
     """input / max(||input||_p, eps) along dim: each row (dim=1) scaled to unit norm."""
     input = check_input(input, "normalize")
-    dim = check_dim_argument(dim, "normalize", allow_none=False)
+    dim = check_dim(dim, "normalize", allow_none=False)
     eps = check_real(eps, "normalize", "eps", 0.0)
     return input / _norm(input, p, dim, "normalize").clamp(min=eps)
 
@@ -580,7 +573,7 @@ def cosine_similarity(x1: Matrix, x2: Matrix, dim: int = 1, eps: float = 1e-8) -
     sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps)), each norm clamped as torch does."""
     who = "cosine_similarity"
     x1, x2 = check_input(x1, who), check_input(x2, who)
-    dim = check_dim_argument(dim, who, allow_none=False)
+    dim = check_dim(dim, who, allow_none=False)
     eps = check_real(eps, who, "eps", 0.0)
     return (
         x1

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..checks import check_flag, check_int, check_real
 from ..list2d import List2D
 from ..matrix import Matrix
 from . import loss_functions as functional
-from ._checks import check_flag, check_input, check_int, check_real, check_reduction
+from ._checks import check_input, check_reduction
 from .module import Module
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from ..backend import BACKENDS
+from ..checks import check_flag, is_number
 from ..list2d import List2D
 from ..matrix import Matrix
 from .loss_functions import constant
@@ -54,10 +55,7 @@ class Parameter(Matrix):
         self, data: Matrix | List2D | list[list[float]], requires_grad: bool = True
     ) -> None:
         """A leaf holding data's values (a Matrix's or List2D's are shared; lists are copied)."""
-        if not isinstance(requires_grad, bool):
-            raise TypeError(
-                f"Parameter: requires_grad must be a bool, got {type(requires_grad).__name__}"
-            )
+        check_flag(requires_grad, "Parameter", "requires_grad")
         if isinstance(data, Matrix):
             data = data.data
         elif not isinstance(data, List2D):
@@ -164,7 +162,7 @@ def _rows_for(value: Any, shape: tuple[int, int], key: str) -> list[list[float]]
     else:
         if hasattr(value, "tolist") and not isinstance(value, (list, tuple)):
             value = value.tolist()
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if is_number(value):
             value = [[value]]
         elif isinstance(value, (list, tuple)) and value and not isinstance(value[0], (list, tuple)):
             value = [value]  # a torch-style 1D bias or running statistic
@@ -416,10 +414,7 @@ class Module:
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Switch gradient tracking of every parameter on or off (freezing), in place; returns
         self. Frozen parameters stay in parameters() and state_dict(), as in torch."""
-        if not isinstance(requires_grad, bool):
-            raise TypeError(
-                f"requires_grad_: requires_grad must be a bool, got {type(requires_grad).__name__}"
-            )
+        check_flag(requires_grad, "requires_grad_", "requires_grad")
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self

@@ -23,10 +23,10 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..checks import check_flag, check_positive_int, check_real
 from ..creation import zeros
 from ..matrix import Matrix, cat
 from . import init
-from ._sizes import flag, positive_int, probability
 from .layers import Dropout
 from .loss_functions import constant
 from .module import Module
@@ -129,9 +129,9 @@ class _CellBase(Module):
         """Create the four parameters (two without bias) with torch's initialisation."""
         super().__init__()
         who = type(self).__name__
-        self.input_size = positive_int(input_size, "input_size", who)
-        self.hidden_size = positive_int(hidden_size, "hidden_size", who)
-        flag(bias, "bias", who)
+        self.input_size = check_positive_int(input_size, who, "input_size")
+        self.hidden_size = check_positive_int(hidden_size, who, "hidden_size")
+        check_flag(bias, who, "bias")
         k = self.gates * hidden_size
         bound = 1.0 / math.sqrt(hidden_size)
         self.weight_ih = _uniform(k, input_size, bound)
@@ -242,13 +242,13 @@ class _RNNBase(Module):
         batch_first is accepted and has no effect: time is always the list (or the rows)."""
         super().__init__()
         who = type(self).__name__
-        self.input_size = positive_int(input_size, "input_size", who)
-        self.hidden_size = positive_int(hidden_size, "hidden_size", who)
-        self.num_layers = positive_int(num_layers, "num_layers", who)
-        self.bias = flag(bias, "bias", who)
-        self.batch_first = flag(batch_first, "batch_first", who)
-        self.dropout = probability(dropout, "dropout", who)
-        self.bidirectional = flag(bidirectional, "bidirectional", who)
+        self.input_size = check_positive_int(input_size, who, "input_size")
+        self.hidden_size = check_positive_int(hidden_size, who, "hidden_size")
+        self.num_layers = check_positive_int(num_layers, who, "num_layers")
+        self.bias = check_flag(bias, who, "bias")
+        self.batch_first = check_flag(batch_first, who, "batch_first")
+        self.dropout = check_real(dropout, who, "dropout", 0.0, 1.0)
+        self.bidirectional = check_flag(bidirectional, who, "bidirectional")
         directions = 2 if bidirectional else 1
         k, bound = self.gates * hidden_size, 1.0 / math.sqrt(hidden_size)
         for layer in range(num_layers):

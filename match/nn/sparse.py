@@ -6,22 +6,14 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from ..checks import check_flag, check_int, check_positive_int, check_real
 from ..creation import zeros
 from ..grad_mode import no_grad
 from ..list2d import List2D
 from ..matrix import Matrix, where
 from . import init
-from ._sizes import flag, positive_int
 from .loss_functions import as_matrix, class_indices, constant
 from .module import Module
-
-
-def _positive_number(value: Any, what: str) -> float:
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise TypeError(f"Embedding: {what} must be a number, got {type(value).__name__}")
-    if not value > 0:
-        raise ValueError(f"Embedding: {what} must be positive, got {value}")
-    return float(value)
 
 
 class Embedding(Module):
@@ -52,12 +44,10 @@ class Embedding(Module):
         """Create the table from N(0, 1) with the padding row zeroed (or take `_weight`, as
         `from_pretrained` does, leaving its padding row as it is)."""
         super().__init__()
-        self.num_embeddings = positive_int(num_embeddings, "num_embeddings", "Embedding")
-        self.embedding_dim = positive_int(embedding_dim, "embedding_dim", "Embedding")
+        self.num_embeddings = check_positive_int(num_embeddings, "Embedding", "num_embeddings")
+        self.embedding_dim = check_positive_int(embedding_dim, "Embedding", "embedding_dim")
+        padding_idx = check_int(padding_idx, "Embedding", "padding_idx", allow_none=True)
         if padding_idx is not None:
-            if not isinstance(padding_idx, int) or isinstance(padding_idx, bool):
-                kind = type(padding_idx).__name__
-                raise TypeError(f"Embedding: padding_idx must be an int or None, got {kind}")
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(
                     f"Embedding: padding_idx must be within num_embeddings ({num_embeddings}), "
@@ -65,10 +55,12 @@ class Embedding(Module):
                 )
             padding_idx %= num_embeddings
         self.padding_idx = padding_idx
-        self.max_norm = None if max_norm is None else _positive_number(max_norm, "max_norm")
-        self.norm_type = _positive_number(norm_type, "norm_type")
-        self.scale_grad_by_freq = flag(scale_grad_by_freq, "scale_grad_by_freq", "Embedding")
-        if flag(sparse, "sparse", "Embedding"):
+        if max_norm is not None:
+            max_norm = check_real(max_norm, "Embedding", "max_norm", 0.0, low_open=True)
+        self.max_norm = max_norm
+        self.norm_type = check_real(norm_type, "Embedding", "norm_type", 0.0, low_open=True)
+        self.scale_grad_by_freq = check_flag(scale_grad_by_freq, "Embedding", "scale_grad_by_freq")
+        if check_flag(sparse, "Embedding", "sparse"):
             raise ValueError("Embedding: sparse=True is not supported (Match has dense gradients)")
         self.sparse = False
         if _weight is None:
@@ -108,7 +100,7 @@ class Embedding(Module):
             scale_grad_by_freq=scale_grad_by_freq,
             sparse=sparse,
             _weight=values,
-            _freeze=flag(freeze, "freeze", "Embedding.from_pretrained"),
+            _freeze=check_flag(freeze, "Embedding.from_pretrained", "freeze"),
         )
 
     def _renorm_(self, indices: list[int]) -> None:

@@ -15,8 +15,8 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from ..checks import check_flag, check_number, check_positive_int, check_real
 from ..matrix import Matrix
-from ._sizes import flag, positive_int, probability
 from .activation_functional import gelu
 from .attention import MultiheadAttention
 from .layers import Dropout, LayerNorm, Linear
@@ -58,10 +58,10 @@ class TransformerEncoderLayer(Module):
         dropout1, dropout2."""
         super().__init__()
         who = "TransformerEncoderLayer"
-        positive_int(d_model, "d_model", who)
-        positive_int(nhead, "nhead", who)
-        positive_int(dim_feedforward, "dim_feedforward", who)
-        probability(dropout, "dropout", who)
+        check_positive_int(d_model, who, "d_model")
+        check_positive_int(nhead, who, "nhead")
+        check_positive_int(dim_feedforward, who, "dim_feedforward")
+        check_real(dropout, who, "dropout", 0.0, 1.0)
         if isinstance(activation, str):
             if activation not in ACTIVATIONS:
                 raise ValueError(
@@ -72,8 +72,7 @@ class TransformerEncoderLayer(Module):
                 f"{who}: activation must be 'relu', 'gelu' or a callable, got "
                 f"{type(activation).__name__}"
             )
-        if not isinstance(layer_norm_eps, (int, float)) or isinstance(layer_norm_eps, bool):
-            raise TypeError(f"{who}: layer_norm_eps must be a number, got {layer_norm_eps!r}")
+        check_number(layer_norm_eps, who, "layer_norm_eps")
         try:
             self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias)
         except ValueError as error:  # d_model not divisible by nhead, named for this class
@@ -81,8 +80,8 @@ class TransformerEncoderLayer(Module):
         self.linear1 = Linear(d_model, dim_feedforward, bias)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias)
-        self.norm_first = flag(norm_first, "norm_first", who)
-        self.batch_first = flag(batch_first, "batch_first", who)
+        self.norm_first = check_flag(norm_first, who, "norm_first")
+        self.batch_first = check_flag(batch_first, who, "batch_first")
         self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
         self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
         self.dropout1 = Dropout(dropout)
@@ -150,7 +149,7 @@ class TransformerEncoder(Module):
                 f"TransformerEncoder: encoder_layer must be a Module, got "
                 f"{type(encoder_layer).__name__}"
             )
-        self.num_layers = positive_int(num_layers, "num_layers", "TransformerEncoder")
+        self.num_layers = check_positive_int(num_layers, "TransformerEncoder", "num_layers")
         self.layers = [_deep_copy(encoder_layer) for _ in range(num_layers)]
         self.norm = norm
 

@@ -6,9 +6,9 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from ..checks import check_flag, check_real
 from ..creation import zeros
 from ..matrix import Matrix
-from ._checks import check_flag, check_real
 
 
 def _with_grads(parameters: Matrix | Iterable[Matrix], who: str) -> list[Matrix]:

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..list2d import plain_scalar
+from ..checks import check_int, check_positive_int
 from .optimizer import Optimizer, check_hyperparameter
 
 __all__ = [
@@ -31,16 +31,6 @@ __all__ = [
     "ReduceLROnPlateau",
     "OneCycleLR",
 ]
-
-
-def _count(value: Any, op: str, what: str, minimum: int = 1) -> int:
-    """An int (not a bool) >= minimum, or a TypeError/ValueError naming op."""
-    value = plain_scalar(value)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{op}: {what} must be an int, got {type(value).__name__} {value!r:.40}")
-    if value < minimum:
-        raise ValueError(f"{op}: {what} must be >= {minimum}, got {value}")
-    return value
 
 
 def _optimizer(optimizer: Any, op: str) -> Optimizer:
@@ -59,7 +49,7 @@ class LRScheduler:
         """last_epoch=-1 starts afresh; a later epoch resumes, from each group's 'initial_lr'."""
         name = type(self).__name__
         self.optimizer = _optimizer(optimizer, name)
-        _count(last_epoch, name, "last_epoch", minimum=-1)
+        check_int(last_epoch, name, "last_epoch", -1)
         for i, group in enumerate(optimizer.param_groups):
             if last_epoch == -1:
                 group.setdefault("initial_lr", group["lr"])
@@ -154,8 +144,8 @@ class StepLR(LRScheduler):
         self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
         """torch's arguments."""
-        self.step_size = _count(step_size, "StepLR", "step_size")
-        self.gamma = check_hyperparameter(gamma, "rate", "StepLR", "gamma")
+        self.step_size = check_positive_int(step_size, "StepLR", "step_size")
+        self.gamma = check_hyperparameter(gamma, "StepLR", "gamma", "rate")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -182,8 +172,8 @@ class MultiStepLR(LRScheduler):
         """torch's arguments."""
         if not isinstance(milestones, Iterable) or isinstance(milestones, str):
             raise TypeError("MultiStepLR: milestones must be a list of ints")
-        self.milestones = Counter(_count(m, "MultiStepLR", "a milestone", 0) for m in milestones)
-        self.gamma = check_hyperparameter(gamma, "rate", "MultiStepLR", "gamma")
+        self.milestones = Counter(check_int(m, "MultiStepLR", "a milestone", 0) for m in milestones)
+        self.gamma = check_hyperparameter(gamma, "MultiStepLR", "gamma", "rate")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -221,14 +211,14 @@ class LinearLR(LRScheduler):
         last_epoch: int = -1,
     ) -> None:
         """torch's arguments: 0 < start_factor <= 1, 0 <= end_factor <= 1."""
-        start = check_hyperparameter(start_factor, "number", "LinearLR", "start_factor")
-        end = check_hyperparameter(end_factor, "number", "LinearLR", "end_factor")
+        start = check_hyperparameter(start_factor, "LinearLR", "start_factor", "number")
+        end = check_hyperparameter(end_factor, "LinearLR", "end_factor", "number")
         if not 0 < start <= 1:
             raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start}")
         if not 0 <= end <= 1:
             raise ValueError(f"LinearLR: end_factor must be in [0, 1], got {end}")
         self.start_factor, self.end_factor = start, end
-        self.total_iters = _count(total_iters, "LinearLR", "total_iters")
+        self.total_iters = check_positive_int(total_iters, "LinearLR", "total_iters")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -254,7 +244,7 @@ class ExponentialLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         """torch's arguments."""
-        self.gamma = check_hyperparameter(gamma, "rate", "ExponentialLR", "gamma")
+        self.gamma = check_hyperparameter(gamma, "ExponentialLR", "gamma", "rate")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -275,8 +265,8 @@ class CosineAnnealingLR(LRScheduler):
         self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
         """torch's arguments."""
-        self.T_max = _count(T_max, "CosineAnnealingLR", "T_max")
-        self.eta_min = check_hyperparameter(eta_min, "rate", "CosineAnnealingLR", "eta_min")
+        self.T_max = check_positive_int(T_max, "CosineAnnealingLR", "T_max")
+        self.eta_min = check_hyperparameter(eta_min, "CosineAnnealingLR", "eta_min", "rate")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -339,8 +329,8 @@ class SequentialLR(LRScheduler):
                 f"milestones, got {len(milestones)}"
             )
         self._schedulers = list(schedulers)
-        self._milestones = [_count(m, "SequentialLR", "a milestone", 0) for m in milestones]
-        self.last_epoch = _count(last_epoch, "SequentialLR", "last_epoch", -1) + 1
+        self._milestones = [check_int(m, "SequentialLR", "a milestone", 0) for m in milestones]
+        self.last_epoch = check_int(last_epoch, "SequentialLR", "last_epoch", -1) + 1
         # Undo the initial steps the schedulers took when made, then take the first one's.
         for group in optimizer.param_groups:
             group["lr"] = group["initial_lr"]
@@ -401,18 +391,18 @@ class ReduceLROnPlateau(LRScheduler):
             raise ValueError(
                 f"{op}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r:.40}"
             )
-        self.factor = check_hyperparameter(factor, "fraction", op, "factor")
+        self.factor = check_hyperparameter(factor, op, "factor", "fraction")
         groups = len(optimizer.param_groups)
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != groups:
                 raise ValueError(f"{op}: expected {groups} min_lrs, got {len(min_lr)}")
-            self.min_lrs = [check_hyperparameter(m, "rate", op, "min_lr") for m in min_lr]
+            self.min_lrs = [check_hyperparameter(m, op, "min_lr", "rate") for m in min_lr]
         else:
-            self.min_lrs = [check_hyperparameter(min_lr, "rate", op, "min_lr")] * groups
-        self.patience = _count(patience, op, "patience", 0)
-        self.cooldown = _count(cooldown, op, "cooldown", 0)
-        self.threshold = check_hyperparameter(threshold, "rate", op, "threshold")
-        self.eps = check_hyperparameter(eps, "rate", op, "eps")
+            self.min_lrs = [check_hyperparameter(min_lr, op, "min_lr", "rate")] * groups
+        self.patience = check_int(patience, op, "patience", 0)
+        self.cooldown = check_int(cooldown, op, "cooldown", 0)
+        self.threshold = check_hyperparameter(threshold, op, "threshold", "rate")
+        self.eps = check_hyperparameter(eps, op, "eps", "rate")
         self.mode, self.threshold_mode = mode, threshold_mode
         self.last_epoch = 0
         self._last_lr = self._lrs()
@@ -488,14 +478,13 @@ class OneCycleLR(LRScheduler):
         op = "OneCycleLR"
         self.optimizer = _optimizer(optimizer, op)
         if total_steps is not None:
-            self.total_steps = _count(total_steps, op, "total_steps")
+            self.total_steps = check_positive_int(total_steps, op, "total_steps")
         elif epochs is not None and steps_per_epoch is not None:
-            self.total_steps = _count(epochs, op, "epochs") * _count(
-                steps_per_epoch, op, "steps_per_epoch"
-            )
+            steps = check_positive_int(steps_per_epoch, op, "steps_per_epoch")
+            self.total_steps = check_positive_int(epochs, op, "epochs") * steps
         else:
             raise ValueError(f"{op}: give total_steps, or epochs and steps_per_epoch")
-        pct = check_hyperparameter(pct_start, "number", op, "pct_start")
+        pct = check_hyperparameter(pct_start, op, "pct_start", "number")
         if not 0 <= pct <= 1:
             raise ValueError(f"{op}: pct_start must be in [0, 1], got {pct}")
         if anneal_strategy not in ("cos", "linear"):
@@ -503,10 +492,10 @@ class OneCycleLR(LRScheduler):
                 f"{op}: anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r:.40}"
             )
         self.anneal_strategy = anneal_strategy
-        self.cycle_momentum = check_hyperparameter(cycle_momentum, "flag", op, "cycle_momentum")
-        check_hyperparameter(three_phase, "flag", op, "three_phase")
-        div = check_hyperparameter(div_factor, "rate", op, "div_factor")
-        final_div = check_hyperparameter(final_div_factor, "rate", op, "final_div_factor")
+        self.cycle_momentum = check_hyperparameter(cycle_momentum, op, "cycle_momentum", "flag")
+        check_hyperparameter(three_phase, op, "three_phase", "flag")
+        div = check_hyperparameter(div_factor, op, "div_factor", "rate")
+        final_div = check_hyperparameter(final_div_factor, op, "final_div_factor", "rate")
         if div == 0 or final_div == 0:
             raise ValueError(f"{op}: div_factor and final_div_factor must be > 0")
         up, total = float(pct * self.total_steps) - 1, self.total_steps - 1
@@ -556,7 +545,7 @@ class OneCycleLR(LRScheduler):
         values = list(value) if isinstance(value, (list, tuple)) else [value] * groups
         if len(values) != groups:
             raise ValueError(f"OneCycleLR: expected {groups} values of {what}, got {len(values)}")
-        return [check_hyperparameter(v, "rate", "OneCycleLR", what) for v in values]
+        return [check_hyperparameter(v, "OneCycleLR", what, "rate") for v in values]
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
         if self.anneal_strategy == "cos":

@@ -17,8 +17,17 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..checks import (
+    check_finite,
+    check_flag,
+    check_non_negative,
+    check_real,
+    is_int,
+    is_number,
+    plain_scalar,
+)
 from ..grad_mode import enable_grad
-from ..list2d import List2D, plain_scalar
+from ..list2d import List2D
 from ..matrix import Matrix
 
 __all__ = ["Optimizer"]
@@ -44,16 +53,12 @@ def _like(rows: Any, p: Matrix, what: str) -> List2D:
     return p.data.new_rows(value.tolist())
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _step_count(value: Any, what: str) -> float:
     """A saved step count: a whole number >= 0 (stored as a float, as `step` makes it); torch
     saves it as a 0-d tensor, read through its `tolist()`."""
     if hasattr(value, "tolist") and not isinstance(value, (list, tuple)):
         value = value.tolist()
-    if not _is_number(value) or not 0 <= value < 2**53 or value != int(value):
+    if not is_number(value) or not 0 <= value < 2**53 or value != int(value):
         raise ValueError(f"load_state_dict: {what} must be a whole number >= 0, got {value!r:.40}")
     return float(value)
 
@@ -62,10 +67,9 @@ def _hyperparameter(value: Any, like: Any, what: str) -> Any:
     """A saved hyperparameter checked to be of the kind of `like`, the value it replaces: a flag,
     a finite number >= 0, or a tuple of them (betas). Anything else is kept as saved."""
     if isinstance(like, bool):
-        if not isinstance(value, bool):
-            raise TypeError(f"load_state_dict: {what} must be True or False, got {value!r:.40}")
-    elif _is_number(like):
-        if not _is_number(value):
+        check_flag(value, "load_state_dict", what)
+    elif is_number(like):
+        if not is_number(value):
             raise TypeError(f"load_state_dict: {what} must be a number, got {value!r:.40}")
         if not 0 <= value < math.inf:
             raise ValueError(f"load_state_dict: {what} must be finite and >= 0, got {value}")
@@ -92,7 +96,7 @@ def _buffers(saved: Any, p: Matrix, where: str) -> dict[str, Any]:
         k: (
             _step_count(v, f"state 'step' of {where}")
             if k == "step"
-            else check_hyperparameter(v, "number", "load_state_dict", f"state '{k}' of {where}")
+            else check_hyperparameter(v, "load_state_dict", f"state '{k}' of {where}", "number")
             if k in _SCALAR_STATE
             else _like(v, p, f"state '{k}' of {where}")
         )
@@ -106,31 +110,27 @@ def arguments(local_names: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in local_names.items() if k not in ("self", "params", "__class__")}
 
 
-def check_hyperparameter(value: Any, kind: str, op: str, what: str) -> Any:
+def check_hyperparameter(value: Any, who: str, what: str, kind: str) -> Any:
     """value checked to be of a kind: 'rate' (a finite number >= 0), 'number' (finite),
     'fraction' (a number in [0, 1)), 'flag' (True or False) or 'betas' (a pair of fractions).
-    Raises TypeError or ValueError naming op (the class the user called) and what."""
+    Raises TypeError or ValueError naming who (the class the user called) and what. A number is
+    returned as given (an int stays an int, as in torch's param_groups)."""
     value = plain_scalar(value)
     if kind == "flag":
-        if not isinstance(value, bool):
-            raise TypeError(f"{op}: {what} must be True or False, got {value!r:.40}")
-        return value
+        return check_flag(value, who, what)
     if kind == "betas":
         if not isinstance(value, (tuple, list)):
-            raise TypeError(f"{op}: {what} must be a pair of numbers, got {value!r:.40}")
+            raise TypeError(f"{who}: {what} must be a pair of numbers, got {value!r:.40}")
         if len(value) != 2:
-            raise ValueError(f"{op}: {what} must be a pair of numbers, got {len(value)}")
+            raise ValueError(f"{who}: {what} must be a pair of numbers, got {len(value)}")
         return tuple(
-            check_hyperparameter(b, "fraction", op, f"{what}[{i}]") for i, b in enumerate(value)
+            check_hyperparameter(b, who, f"{what}[{i}]", "fraction") for i, b in enumerate(value)
         )
-    if not _is_number(value):
-        raise TypeError(f"{op}: {what} must be a number, got {type(value).__name__} {value!r:.40}")
-    if not math.isfinite(value):
-        raise ValueError(f"{op}: {what} must be finite, got {value}")
-    if kind == "rate" and value < 0:
-        raise ValueError(f"{op}: {what} must be >= 0, got {value}")
-    if kind == "fraction" and not 0 <= value < 1:
-        raise ValueError(f"{op}: {what} must be in [0, 1), got {value}")
+    check_finite(value, who, what)
+    if kind == "rate":
+        check_non_negative(value, who, what)
+    if kind == "fraction":
+        check_real(value, who, what, 0, 1, high_open=True)
     return value
 
 
@@ -204,7 +204,7 @@ class Optimizer:
         add the checks that tie two settings together."""
         for key, kind in self.hyperparameters.items():
             if key in settings:
-                settings[key] = check_hyperparameter(settings[key], kind, type(self).__name__, key)
+                settings[key] = check_hyperparameter(settings[key], type(self).__name__, key, kind)
         return settings
 
     @property
@@ -306,9 +306,7 @@ class Optimizer:
         new_settings = []
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             ids = saved.get("params") if isinstance(saved, dict) else None
-            if not isinstance(ids, list) or not all(
-                isinstance(j, int) and not isinstance(j, bool) for j in ids
-            ):
+            if not isinstance(ids, list) or not all(is_int(j) for j in ids):
                 raise TypeError(
                     f"load_state_dict: group {i} must be a dict whose 'params' is a list of "
                     f"parameter indices, got {saved!r:.60}"
@@ -325,7 +323,7 @@ class Optimizer:
         new_state: dict[int, dict[str, Any]] = {}
         for key, saved in saved_state.items():
             i = int(key) if isinstance(key, str) and key.isascii() and key.isdecimal() else key
-            p = by_index.get(i) if isinstance(i, int) and not isinstance(i, bool) else None
+            p = by_index.get(i) if is_int(i) else None
             if p is None:
                 raise ValueError(
                     f"load_state_dict: state for parameter {key!r}, which no group has"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..autograd import graph_nodes
+from ..checks import is_int
 from ..grad_mode import enable_grad, no_grad
 from ..list2d import List2D, rng
 from ..matrix import Matrix, _result
@@ -206,7 +207,7 @@ def checkpoint(fn: Callable[..., Matrix], *inputs: Any) -> Matrix:
 
 def _argnums(argnums: int | Sequence[int], nargs: int, op: str) -> tuple[int, ...]:
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    if not nums or any(not isinstance(i, int) or isinstance(i, bool) for i in nums):
+    if not nums or any(not is_int(i) for i in nums):
         raise TypeError(f"{op}: argnums must be an int or a tuple of ints, got {argnums!r}")
     out = []
     for i in nums:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from ..checks import is_int
 from ..grad_mode import no_grad
 from ..list2d import List2D
 from ..matrix import Matrix
@@ -58,9 +59,7 @@ def _check_input_shape(input_shape: Any) -> None:
     if isinstance(input_shape, Matrix):
         return
     expected = "summary: input_shape must be (batch, features), two ints of at least 1, or a Matrix"
-    if not isinstance(input_shape, (tuple, list)) or not all(
-        isinstance(n, int) and not isinstance(n, bool) for n in input_shape
-    ):
+    if not isinstance(input_shape, (tuple, list)) or not all(is_int(n) for n in input_shape):
         raise TypeError(f"{expected}; got {input_shape!r:.60} ({type(input_shape).__name__})")
     if len(input_shape) != 2 or min(input_shape) < 1:
         raise ValueError(f"{expected}; got {input_shape!r:.60}")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..autograd import graph_nodes
+from ..checks import check_int
 from ..matrix import Matrix
 
 INSTALL_HINT = (
@@ -160,16 +161,6 @@ def render(matrix: Matrix, path: str | Path, format: str | None = None, **option
     return path
 
 
-def _cap(value: int | None, name: str, least: int) -> None:
-    """A size limit of `tree` is None (no limit) or an int of at least `least`."""
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"tree: {name} must be an int or None, got {type(value).__name__}")
-    if value < least:
-        raise ValueError(f"tree: {name} must be at least {least}, got {value}")
-
-
 def _tree_line(m: Matrix, root: Matrix, names: dict[int, str], show_grad: bool) -> str:
     """'name (shape) <- op' for a result, 'name (shape) [kind]' for a leaf, then its grad."""
     text = _describe(m, names)
@@ -202,8 +193,8 @@ def tree(
     ...)'. None removes a limit.
     """
     _check(matrix, "tree")
-    _cap(max_depth, "max_depth", 0)
-    _cap(max_lines, "max_lines", 1)
+    check_int(max_depth, "tree", "max_depth", 0, allow_none=True)
+    check_int(max_lines, "tree", "max_lines", 1, allow_none=True)
     names = _names(params)
     uses = Counter(id(child) for m in graph_nodes(matrix) for child in m._inputs)
     tags: dict[int, str] = {}  # id -> '#k' for results used more than once, once drawn
