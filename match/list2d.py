@@ -23,6 +23,7 @@ from typing import Any, TypeAlias
 
 from . import backend
 from .backend import AdamStep, Kernels
+from .checks import check_number, is_number, plain_scalar
 
 Rows: TypeAlias = list[list[float]]
 Number: TypeAlias = float | int
@@ -54,16 +55,6 @@ def rng() -> random.Random:
 # ---------------------------------------------------------------------------------------------
 
 
-def plain_scalar(x: Any) -> Any:
-    """A numpy or torch scalar (np.int64, np.float32, np.bool_, a 0-d array or tensor) as the
-    Python int, float or bool it holds, so that the checks accept it where torch does (labels
-    from `list(np_array)` are np.int64); anything else as it is. Duck-typed: Match imports
-    neither numpy nor torch."""
-    if type(x) in (int, float, bool) or getattr(x, "ndim", None) != 0:
-        return x
-    return x.tolist() if hasattr(x, "tolist") else x
-
-
 def _plain_rows(values: Any) -> Any:
     """A numpy array or torch tensor (or rows that are 1D ones) as nested lists, via tolist()."""
     if hasattr(values, "tolist") and not isinstance(values, (list, tuple)):
@@ -74,14 +65,16 @@ def _plain_rows(values: Any) -> Any:
 
 
 def _is_number(x: Any) -> bool:
-    x = plain_scalar(x)
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
+    """A number, a numpy or torch scalar included (not a bool)."""
+    return is_number(plain_scalar(x))
 
 
 def check_rows(values: Any, op: str) -> Rows:
     """Nested lists of numbers (or a 2D numpy array or torch tensor), validated and returned as
     fresh rows of floats."""
     values = _plain_rows(values)
+    if isinstance(values, (list, tuple)) and values and _is_number(values[0]):
+        values = [values]  # a flat list is one row, as a 1-D torch tensor is a row in Match
     if not isinstance(values, (list, tuple)) or not values:
         raise ValueError(f"{op}: expected a non-empty list of rows, got {values!r:.60}")
     rows = []
@@ -122,17 +115,6 @@ def size_args(args: tuple[Any, ...], op: str) -> tuple[Any, Any]:
     if len(args) != 2:
         raise TypeError(f"{op}: expected two sizes (nrow, ncol), got {args!r:.60}")
     return args[0], args[1]
-
-
-def check_number(value: Any, op: str, what: str = "value") -> float:
-    """A real number as a float, or a TypeError naming op."""
-    value = plain_scalar(value)
-    if not _is_number(value):
-        raise TypeError(f"{op}: {what} must be a number, got {type(value).__name__}")
-    try:
-        return float(value)
-    except OverflowError:
-        raise ValueError(f"{op}: {what} {value} is too large for a float") from None
 
 
 def check_dim(dim: Any, op: str, allow_none: bool = True) -> int | None:
@@ -248,7 +230,7 @@ class List2D:
         """An (nrow, ncol) matrix filled with the number `val`, or holding the rows `val`."""
         check_size(nrow, ncol, "List2D")
         if _is_number(val):
-            rows = [[check_number(val, "List2D")] * ncol for _ in range(nrow)]
+            rows = [[check_number(val, "List2D", "value")] * ncol for _ in range(nrow)]
         else:
             rows = check_rows(val, "List2D")
             if (len(rows), len(rows[0])) != (nrow, ncol):
@@ -280,7 +262,7 @@ class List2D:
     def full(cls, nrow: int, ncol: int, value: Number, op: str = "full") -> List2D:
         """An (nrow, ncol) List2D filled with value; `op` names the caller in errors."""
         check_size(nrow, ncol, op)
-        return cls.wrap(backend.active().full(nrow, ncol, check_number(value, op)))
+        return cls.wrap(backend.active().full(nrow, ncol, check_number(value, op, "value")))
 
     @classmethod
     def zeros(cls, nrow: int, ncol: int) -> List2D:
@@ -465,7 +447,9 @@ class List2D:
     # -- in place (trailing underscore) -----------------------------------------------------
     def fill_(self, value: Number) -> List2D:
         """Set every element to value, in place."""
-        self.__replace(self.kernels.full(self.nrow, self.ncol, check_number(value, "fill_")))
+        self.__replace(
+            self.kernels.full(self.nrow, self.ncol, check_number(value, "fill_", "value"))
+        )
         return self
 
     def zeros_(self) -> List2D:

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .autograd import Backward, Node
+from .checks import check_flag, plain_scalar
 from .grad_mode import is_grad_enabled
 from .list2d import (
     INF,
@@ -35,7 +36,6 @@ from .list2d import (
     cumulative,
     format_rows,
     normalize_key,
-    plain_scalar,
     size_args,
 )
 
@@ -86,9 +86,7 @@ class Matrix(Node):
         if not isinstance(data, List2D):
             data = List2D.from_2d_list(data, "Matrix")
         if requires_grad is not True and requires_grad is not False:
-            raise TypeError(
-                f"Matrix: requires_grad must be a bool, got {type(requires_grad).__name__}"
-            )
+            check_flag(requires_grad, "Matrix", "requires_grad")
         super().__init__(data, requires_grad, name)
 
     def __getstate__(self) -> dict[str, Any]:

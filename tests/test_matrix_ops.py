@@ -183,11 +183,6 @@ def test_a_flat_list_is_one_row_and_a_number_is_1x1(backend: str, make: str) -> 
     assert getattr(match, make)((1, 2), requires_grad=False).tolist() == [[1.0, 2.0]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="List2D.from_2d_list refuses a flat list ('row 0 is not a non-empty list'); "
-    "mat and tensor read it as a row (list2d.py is being rewritten)",
-)
 def test_from_2d_list_reads_a_flat_list_as_one_row(backend: str) -> None:
     assert match.List2D.from_2d_list([0.1, 0.2]).tolist() == [[0.1, 0.2]]
 
