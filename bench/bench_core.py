@@ -23,7 +23,7 @@ from typing import Any
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import match  # noqa: E402
-from match.backend.python import BINARY, UNARY, PythonKernels, Rows  # noqa: E402
+from match.backend.python import BINARY, COMPARISONS, UNARY, PythonKernels, Rows  # noqa: E402
 from match.list2d import List2D  # noqa: E402
 
 
@@ -56,7 +56,7 @@ class TextbookKernels(PythonKernels):
 
     def binary(self, name: str, a: Any, b: Any) -> Rows:
         """Index loops with broadcasting by modulo."""
-        fn = BINARY[name][1]
+        fn = BINARY[name][1] if name in BINARY else _as_float(COMPARISONS[name])
         a = a if isinstance(a, list) else [[a]]
         b = b if isinstance(b, list) else [[b]]
         n, m = max(len(a), len(b)), max(len(a[0]), len(b[0]))
@@ -69,6 +69,11 @@ class TextbookKernels(PythonKernels):
         """Index loops."""
         fn = UNARY[name][1]
         return [[fn(a[i][j]) for j in range(len(a[0]))] for i in range(len(a))]
+
+
+def _as_float(compare: Callable[[float, float], bool]) -> Callable[[float, float], float]:
+    """A comparison giving 1.0 or 0.0, as the kernels' comparisons do."""
+    return lambda x, y: float(compare(x, y))
 
 
 def timeit(fn: Callable[[], object], repeats: int) -> list[float]:

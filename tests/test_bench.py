@@ -24,6 +24,7 @@ EXPECTED = {
     "bench_core.py": ["matmul", "MLP train step"],
     "bench_checkpoint.py": ["checkpoint"],
     "bench_accel.py": ["ratios"],
+    "bench_reading_path.py": ["one training step runs", "match/autograd.py"],
 }
 
 
