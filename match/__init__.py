@@ -1,10 +1,11 @@
 """Match: a pure-Python, PyTorch-like automatic differentiation library on 2D matrices.
 
-Read it bottom up: `backend` (the kernels: the arithmetic itself, in pure Python or on numpy),
-`list2d` (List2D: values and the math on them), `autograd` (the graph and backward: start here
-to learn backpropagation), `matrix` (the operations, each a value plus a gradient closure),
-`creation` (constructors), then `nn` and `optim` (models, losses, optimizers). `accel` chooses
-the backend; nothing above List2D can tell which one runs.
+Read it top down: `autograd` (the graph and backward: start here to learn backpropagation),
+`matrix` (the operations, each a value plus a gradient closure), `list2d` (List2D: values and
+the math on them), `backend` (the kernels: the arithmetic itself, in pure Python or on numpy),
+then `nn` and `optim` (models, losses, optimizers). The imports run bottom up, each module
+using only those below it. `accel` chooses the backend; nothing above List2D can tell which
+one runs.
 """
 
 from typing import Any

@@ -714,13 +714,13 @@ def test_per_call_errstate_fallback_is_quiet() -> None:
 @needs_numpy
 def test_a_quiet_kernel_may_call_another() -> None:
     """A kernel added later (a fused update, say) may call the others: no context entered twice."""
-    from match.backend.array import ArrayKernels, _run_quietly
+    from match.backend.array import ArrayKernels, _quiet
 
     class Fused(ArrayKernels):
         def log_div(self, a: Any, b: Any) -> Any:
             return self.binary("div", self.unary("log", a), b)
 
-    Fused.log_div = _run_quietly(Fused.log_div)  # type: ignore[method-assign]
+    Fused.log_div = _quiet(Fused.log_div)  # type: ignore[method-assign]
     kernels = Fused(numpy, "numpy")
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -6,7 +6,7 @@ BLAS reads transposed views directly, so `matmul_t` and `t_matmul` copy nothing.
 
 IEEE results, no warnings, in one place: numpy warns about 1/0, log(0) or overflow, where pure
 Python (and torch) quietly give inf or nan, so every kernel that computes runs with numpy's
-floating-point errors ignored (see `_run_quietly` at the bottom). cupy never warns.
+floating-point errors ignored (the `@_quiet` kernels). cupy never warns.
 """
 
 from __future__ import annotations
@@ -112,6 +112,20 @@ BINARY: dict[str, str] = {  # name -> the array module's ufunc
 _COMPARISONS = frozenset({"gt", "ge", "lt", "le", "eq", "ne"})
 
 
+def _quiet(kernel: Callable[..., Array]) -> Callable[..., Array]:
+    """Decorates a kernel that computes floating-point results: it runs with the backend's
+    floating-point errors ignored (see `_IgnoreErrorsContext` at the bottom). The kernels that
+    only move values need no decoration."""
+
+    @functools.wraps(kernel)
+    def quiet_kernel(self: ArrayKernels, *args: Any) -> Array:
+        if _INSIDE_QUIET.get():  # called by a kernel: errors are already ignored
+            return kernel(self, *args)
+        return self._quiet.context.run(kernel, self, *args)
+
+    return quiet_kernel
+
+
 class ArrayKernels:
     """The kernel contract (`match.backend.Kernels`) over the array module `xp`."""
 
@@ -147,10 +161,12 @@ class ArrayKernels:
         return a.copy()
 
     # -- elementwise ------------------------------------------------------------------------
+    @_quiet
     def unary(self, name: str, a: Array) -> Array:
         """UNARY[name] of every element."""
         return UNARY[name](self.xp, a)
 
+    @_quiet
     def binary(self, name: str, a: Array | float, b: Array | float) -> Array:
         """BINARY[name] of a and b, broadcast; comparisons give 0.0/1.0."""
         if name == "pow" and isinstance(b, float) and b in (0.5, -0.5):  # torch's sqrt, rsqrt
@@ -167,27 +183,33 @@ class ArrayKernels:
         return self.xp.where(cond != 0.0, a, b)
 
     # -- matrix products --------------------------------------------------------------------
+    @_quiet
     def matmul(self, a: Array, b: Array) -> Array:
         """a @ b."""
         return a @ b
 
+    @_quiet
     def matmul_t(self, a: Array, b: Array) -> Array:
         """a @ b.T (a view: no copy)."""
         return a @ b.T
 
+    @_quiet
     def t_matmul(self, a: Array, b: Array) -> Array:
         """a.T @ b (a view: no copy)."""
         return a.T @ b
 
     # -- reductions -------------------------------------------------------------------------
+    @_quiet
     def sum(self, a: Array, dim: int | None) -> Array:
         """Sum over dim, kept 2D."""
         return a.sum(axis=dim, keepdims=True)
 
+    @_quiet
     def max(self, a: Array, dim: int | None) -> Array:
         """Largest over dim (nan wins)."""
         return a.max(axis=dim, keepdims=True)
 
+    @_quiet
     def min(self, a: Array, dim: int | None) -> Array:
         """Smallest over dim (nan wins)."""
         return a.min(axis=dim, keepdims=True)
@@ -223,6 +245,7 @@ class ArrayKernels:
         out[rows, cols] = value
         return out
 
+    @_quiet
     def index_add(self, nrow: int, ncol: int, rows: list[int], cols: slice, g: Array) -> Array:
         """Zeros with g added at rows/cols; `add.at` adds repeated rows up (cupy 12+)."""
         out = self.xp.zeros((nrow, ncol), dtype=self.float64)
@@ -235,30 +258,36 @@ class ArrayKernels:
 
     # -- fused updates, for optimizers (see Kernels) ----------------------------------------
     # One temporary at most: the products land in it, then the sum goes to a or to it.
+    @_quiet
     def binary_(self, name: str, a: Array, b: Array | float) -> Array:
         """BINARY[name] of a and b written into a."""
         return self._ufuncs[name](a, b, out=a)
 
+    @_quiet
     def add_scaled(self, a: Array, b: Array, s: float, in_place: bool) -> Array:
         """a + s * b."""
         scaled = self.xp.multiply(b, s)
         return self.xp.add(a, scaled, out=a if in_place else scaled)
 
+    @_quiet
     def addcmul(self, a: Array, b: Array, c: Array, value: float, in_place: bool) -> Array:
         """a + value * b * c."""
         scratch = self.xp.empty_like(a)
         return _addc(self.xp, self.xp.multiply, a, b, c, value, a if in_place else scratch, scratch)
 
+    @_quiet
     def addcdiv(self, a: Array, b: Array, c: Array, value: float, in_place: bool) -> Array:
         """a + value * b / c."""
         scratch = self.xp.empty_like(a)
         return _addc(self.xp, self.xp.divide, a, b, c, value, a if in_place else scratch, scratch)
 
+    @_quiet
     def lerp(self, a: Array, b: Array, weight: float, in_place: bool) -> Array:
         """torch's two-sided lerp."""
         scratch = self.xp.empty_like(a)
         return _lerp(self.xp, a, b, weight, a if in_place else scratch, scratch)
 
+    @_quiet
     def adam(
         self,
         p: Array,
@@ -386,34 +415,3 @@ def _quiet_runner(xp: Any) -> Any:
     if xp.__name__ == "numpy" and major >= 2:
         return _IgnoreErrorsContext(xp)
     return _PerCallErrstate(xp)
-
-
-def _run_quietly(kernel: Callable[..., Array]) -> Callable[..., Array]:
-    """The kernel, run with the backend's floating-point errors ignored."""
-
-    @functools.wraps(kernel)
-    def quiet_kernel(self: ArrayKernels, *args: Any) -> Array:
-        if _INSIDE_QUIET.get():  # called by a kernel: errors are already ignored
-            return kernel(self, *args)
-        return self._quiet.context.run(kernel, self, *args)
-
-    return quiet_kernel
-
-
-# The kernels that compute floating-point results (the others only move values).
-for _name in (
-    "unary",
-    "binary",
-    "matmul",
-    "matmul_t",
-    "t_matmul",
-    "sum",
-    "max",
-    "min",
-    "index_add",
-):
-    setattr(ArrayKernels, _name, _run_quietly(getattr(ArrayKernels, _name)))
-
-# The fused updates compute too (their block ends ArrayKernels).
-for _name in ("binary_", "add_scaled", "addcmul", "addcdiv", "lerp", "adam"):
-    setattr(ArrayKernels, _name, _run_quietly(getattr(ArrayKernels, _name)))
