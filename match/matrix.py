@@ -15,6 +15,10 @@ The operations come in two groups:
 
 Shapes are always 2D, and binary operations broadcast; `_accumulate` sums a stretched input's
 gradient back to its shape.
+
+Each operation exists once per layer, with one argument order: `List2D.where(cond, a, b)`
+computes values (closures use it on gradients), `where(cond, input, other)` below records it in
+the graph, and `Matrix.where(cond, other)` is torch's method spelling of the same call.
 """
 
 from __future__ import annotations

@@ -186,7 +186,11 @@ class Module:
     `forward`; calling the module runs `forward`.
 
     Parameters are found automatically: every attribute that is a Parameter (or a leaf Matrix
-    tracking gradients, which becomes one), a Module, or a list/tuple/dict of them. Names are
+    tracking gradients, which becomes one), a Module, or a list/tuple/dict of them. The rule is
+    the original Match's (`self.W = match.randn(3, 4)` is a parameter), kept so its programs run;
+    torch's explicit `Parameter(...)` works too. The whole path, in this file: `__setattr__`
+    makes the Parameter, `named_parameters` walks `named_modules`, and `_direct` lists one
+    module's own attributes through `_walk`, which looks into lists and dicts. Names are
     torch-style dotted paths (`0.weight`, `encoder.layers.1.bias`); like torch, a module's own
     parameters come before its children's, each group in the order the attributes were set.
     Buffers (non-trained state such as BatchNorm's running statistics) are List2D attributes
