@@ -343,10 +343,12 @@ class List2D:
         out.nrow, out.ncol = self.kernels.shape(raw)
         return out
 
-    def __replace(self, raw: Any) -> None:
-        """In-place change: new values (never written into the old ones) and a new version."""
+    def __replace(self, raw: Any) -> List2D:
+        """This List2D, changed in place: it holds raw (new values, or its own storage that a
+        kernel wrote into) and gets a new version, which autodiff checks (see `_check_saved`)."""
         self.vals, self.version = raw, self.version + 1
         self.nrow, self.ncol = self.kernels.shape(raw)
+        return self
 
     def __check_backend(self, other: List2D, op: str) -> None:
         if other.kernels is not self.kernels:
@@ -762,17 +764,11 @@ class List2D:
                 raise ValueError(f"{op}: expected shape {self.shape}, got {other.shape}")
         return [other.vals for other in others]
 
-    def __written(self, raw: Any) -> List2D:
-        """This List2D after a kernel wrote raw (its own storage) in place: a new version."""
-        self.vals = raw
-        self.version += 1
-        return self
-
     def __inplace_binary(self, name: str, other: Number | List2D, op: str) -> List2D:
         b = self.__operand(other, op)
         if isinstance(other, List2D):
             self.__same_shape(op, other)
-        return self.__written(self.kernels.binary_(name, self.vals, b))
+        return self.__replace(self.kernels.binary_(name, self.vals, b))
 
     def __fused(
         self, kernel: str, op: str, operands: tuple[Any, ...], number: Any, what: str
@@ -782,7 +778,7 @@ class List2D:
         scalar = check_number(number, op, what)
         in_place = op.endswith("_")
         raw = getattr(self.kernels, kernel)(self.vals, *raws, scalar, in_place)
-        return self.__written(raw) if in_place else self.__new(raw)
+        return self.__replace(raw) if in_place else self.__new(raw)
 
     def add(self, other: List2D, alpha: Number = 1.0) -> List2D:
         """self + alpha * other, in one pass (torch.add with alpha); broadcasts as `+` does."""
@@ -854,7 +850,7 @@ class List2D:
             raws.append(None)
         raw = self.kernels.adam(self.vals, *raws, hyper)
         for buffer in buffers:
-            buffer.__written(buffer.vals)
+            buffer.__replace(buffer.vals)
         return self.__new(raw)
 
     def set_(self, source: List2D) -> List2D:
