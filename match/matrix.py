@@ -16,9 +16,9 @@ The operations come in two groups:
 Shapes are always 2D, and binary operations broadcast; `_accumulate` sums a stretched input's
 gradient back to its shape.
 
-Each operation exists once per layer, with one argument order: `List2D.where(cond, a, b)`
-computes values (closures use it on gradients), `where(cond, input, other)` below records it in
-the graph, and `Matrix.where(cond, other)` is torch's method spelling of the same call.
+One `where(cond, input, other)`, below: on matrices it records a node, on values (a List2D, as
+in a closure) it is `List2D.where` and returns values; `Matrix.where(cond, other)` is torch's
+method spelling of the same call.
 """
 
 from __future__ import annotations
@@ -318,9 +318,9 @@ class Matrix(Node):
             # d(a^b)/da = b a^(b-1), 0 where b is 0; d(a^b)/db = a^b log(a), 0 where a is 0
             # and b >= 0 (torch's masks)
             if self.requires_grad:
-                self._accumulate(List2D.where(b, g * (b * a ** (power - 1.0)), 0.0))
+                self._accumulate(where(b, g * (b * a ** (power - 1.0)), 0.0))
             if rhs.requires_grad:
-                rhs._accumulate(g * List2D.where((a == 0.0) * (b >= 0.0), 0.0, out * a.log()))
+                rhs._accumulate(g * where((a == 0.0) * (b >= 0.0), 0.0, out * a.log()))
 
         return _result("pow", out, (self, rhs), backward, saved=(a, b, out))
 
@@ -436,7 +436,7 @@ class Matrix(Node):
         def backward(g: List2D) -> None:
             # d relu(x)/dx = 0 where x <= 0, else 1 (so nan passes g on, as torch); `where`, not
             # a product with a 0/1 mask, so that an infinite g gives 0 there, not inf * 0 = nan
-            self._accumulate(List2D.where(x <= 0.0, 0.0, g))
+            self._accumulate(where(x <= 0.0, 0.0, g))
 
         return _result("relu", x.relu(), (self,), backward, saved=(x,))
 
@@ -816,7 +816,14 @@ def where(condition: Matrix | List2D, input: Matrix | Number, other: Matrix | Nu
 
     The condition gets no gradient. Beware the classic trap: the branch not taken still gets a
     zero gradient times its local derivative, so keep that branch finite (see `softplus`).
+
+    Called with values (a List2D branch and no Matrix, as gradient closures call it), it is
+    `List2D.where` and returns a List2D: so a closure's text works on values today and on
+    matrices when a backward pass is itself recorded.
     """
+    values = isinstance(input, List2D) or isinstance(other, List2D)
+    if values and not isinstance(input, Matrix) and not isinstance(other, Matrix):
+        return List2D.where(condition, input, other)  # type: ignore[return-value]
     if isinstance(condition, Matrix):
         condition = condition.data
     if not isinstance(condition, List2D):
@@ -831,9 +838,9 @@ def where(condition: Matrix | List2D, input: Matrix | Number, other: Matrix | Nu
         # d/d(input) = 1 where the condition holds, d/d(other) = 1 elsewhere (selected with
         # `where`: a product with a 0/1 mask would turn an infinite g into nan)
         if a.requires_grad:
-            a._accumulate(List2D.where(condition, g, 0.0))
+            a._accumulate(where(condition, g, 0.0))
         if b.requires_grad:
-            b._accumulate(List2D.where(condition, 0.0, g))
+            b._accumulate(where(condition, 0.0, g))
 
     return _result("where", value, (a, b), backward)
 
@@ -850,9 +857,9 @@ def _pick(op: str, a: Matrix, b: Matrix | Number) -> Matrix:
         # d/da = 1 unless b wins, 1/2 on ties (and the mirror for b), as torch
         shared = g * share
         if a.requires_grad:
-            a._accumulate(List2D.where(b_wins, 0.0, shared))
+            a._accumulate(where(b_wins, 0.0, shared))
         if b.requires_grad:
-            b._accumulate(List2D.where(a_wins, 0.0, shared))
+            b._accumulate(where(a_wins, 0.0, shared))
 
     return _result(op, value, (a, b), backward)
 
