@@ -117,9 +117,7 @@ class Node:
         if g.nrow != self.data.nrow or g.ncol != self.data.ncol:
             g = g.sum_to(self.data.nrow, self.data.ncol)
         if self._grad is None:
-            # A leaf's .grad is the user's to change in place, so it gets storage of its own:
-            # `a + b` sends one g to both a and b.
-            self._grad = g if self._inputs else g.copy()
+            self._grad = g.borrow()  # g may be another node's too: copied if changed in place
         else:
             self._grad = self._grad + g
 

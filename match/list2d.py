@@ -216,7 +216,7 @@ class List2D:
     values changed after an operation saved them.
     """
 
-    __slots__ = ("vals", "nrow", "ncol", "kernels", "version")
+    __slots__ = ("vals", "nrow", "ncol", "kernels", "version", "borrowed")
 
     vals: Any
     nrow: int
@@ -242,7 +242,7 @@ class List2D:
         self.__set(kernels.from_rows(rows), kernels, 0)
 
     def __set(self, raw: Any, kernels: Kernels, version: int) -> None:
-        self.vals, self.kernels, self.version = raw, kernels, version
+        self.vals, self.kernels, self.version, self.borrowed = raw, kernels, version, False
         self.nrow, self.ncol = kernels.shape(raw)
 
     # -- construction -----------------------------------------------------------------------
@@ -339,14 +339,27 @@ class List2D:
     def __new(self, raw: Any) -> List2D:
         """A new List2D on this one's backend holding a kernel's result (every op's result)."""
         out = _new_object(List2D)
-        out.vals, out.kernels, out.version = raw, self.kernels, 0
+        out.vals, out.kernels, out.version, out.borrowed = raw, self.kernels, 0, False
         out.nrow, out.ncol = self.kernels.shape(raw)
         return out
+
+    def borrow(self) -> List2D:
+        """A new List2D on this one's storage, which copies it before its first change in place
+        (copy on write): what autograd stores as a gradient, since `a + b` hands one gradient
+        to both a and b, and `a.grad.mul_(10)` must not change `b.grad`."""
+        out = self.__new(self.vals)
+        out.borrowed = True
+        return out
+
+    def __own_storage(self) -> None:
+        """Copy borrowed storage before a kernel writes into it (see `borrow`)."""
+        if self.borrowed:
+            self.vals, self.borrowed = self.kernels.copy(self.vals), False
 
     def __replace(self, raw: Any) -> List2D:
         """This List2D, changed in place: it holds raw (new values, or its own storage that a
         kernel wrote into) and gets a new version, which autodiff checks (see `_check_saved`)."""
-        self.vals, self.version = raw, self.version + 1
+        self.vals, self.version, self.borrowed = raw, self.version + 1, False
         self.nrow, self.ncol = self.kernels.shape(raw)
         return self
 
@@ -768,6 +781,7 @@ class List2D:
         b = self.__operand(other, op)
         if isinstance(other, List2D):
             self.__same_shape(op, other)
+        self.__own_storage()
         return self.__replace(self.kernels.binary_(name, self.vals, b))
 
     def __fused(
@@ -777,6 +791,8 @@ class List2D:
         raws = self.__same_shape(op, *operands)
         scalar = check_number(number, op, what)
         in_place = op.endswith("_")
+        if in_place:
+            self.__own_storage()
         raw = getattr(self.kernels, kernel)(self.vals, *raws, scalar, in_place)
         return self.__replace(raw) if in_place else self.__new(raw)
 

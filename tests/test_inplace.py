@@ -177,3 +177,23 @@ def test_gradients_of_different_matrices_are_not_shared() -> None:
     (a + b).sum().backward()
     a.grad.fill_(7.0)  # e.g. clipping a gradient in place
     assert b.grad.tolist() == [[1.0] * 3] * 2
+
+
+# -- gradients own their storage ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend_name", ["python", "numpy"])
+def test_gradients_never_share_storage(backend_name: str) -> None:
+    """`a + b` hands one gradient to both a and b: changing one .grad in place must not change
+    the other (each is copied before its first change in place)."""
+    if backend_name not in match.accel.available():
+        pytest.skip(f"{backend_name} is not installed")
+    with match.accel.using(backend_name):
+        a, b = mat([[1.0, 2.0]]), mat([[3.0, 4.0]])
+        c = a + b
+        c.sum().backward()
+        a.grad.mul_(10)
+        b.grad.add_(1.0)
+        assert a.grad.tolist() == [[10.0, 10.0]]
+        assert b.grad.tolist() == [[2.0, 2.0]]
+        assert c.grad.tolist() == [[1.0, 1.0]]
