@@ -381,6 +381,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["demos"]:
         return demos(argv[1:])
+    if argv[:1] == ["exercises"]:
+        from match.exercises import main as exercises
+
+        return exercises(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if match.backend.environment_error and args.accel is None:
