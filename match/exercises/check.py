@@ -282,8 +282,13 @@ def diagnose(ctx: Context) -> str:
         factor = dot / norm
         if abs(factor - 1) > 1e-3 and ctx.near(got, _map(lambda w: factor * w, want)):
             return f"factor: {who}'s gradient is {factor:.4g} times the right one"
+    if shape(got)[0] == shape(got)[1] and ctx.near(got, _t(want)):
+        return f"transpose: {who}'s gradient is the right one transposed"
     if transposed(ctx, got):
-        return f"transpose: {who}'s gradient is a transposed product (check which side of g)"
+        return (
+            f"transpose: {who}'s gradient is a product of g and an input with the wrong one "
+            "transposed (or on the wrong side)"
+        )
     swap = swapped(ctx)
     if swap:
         return swap
@@ -303,10 +308,9 @@ def _first_difference(got: Rows, want: Rows, ctx: Context) -> tuple[int, int]:
 
 
 def transposed(ctx: Context, got: Rows) -> bool:
-    """True when the gradient is the right one transposed, or a product of g (or g^T) with an
-    input (or its transpose) other than the right one: a matmul gradient on the wrong side."""
-    if shape(got)[0] == shape(got)[1] and ctx.near(got, _t(ctx.want)):
-        return True
+    """True when the gradient is a product of g (or g^T) with an input (or its transpose),
+    in either order, other than the right one: a matmul gradient transposed or on the wrong
+    side."""
     run = ctx.run
     g = run.g.tolist()
     others = [m.data.tolist() for m in run.leaves.values()]

@@ -208,6 +208,16 @@ def blank(text: str, module: str, numbers: dict[str, int]) -> str:
     return "".join(lines)
 
 
+def fill(text: str, module: str, bodies: dict[str, str]) -> str:
+    """The module's text with the closures named in `bodies` given those bodies: the inverse
+    of `blank` (an answer key's bodies give back the original source)."""
+    lines = text.splitlines(keepends=True)
+    for closure in sorted(closures_of(text, module), key=lambda c: -c.first):
+        if closure.name in bodies:
+            lines[closure.first - 1 : closure.last] = [bodies[closure.name]]
+    return "".join(lines)
+
+
 def closure_text(text: str, closure: Closure) -> str:
     """The source of a closure's body (its comment and statements), for checks."""
     return "".join(text.splitlines(keepends=True)[closure.first - 1 : closure.last])
