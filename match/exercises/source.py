@@ -24,7 +24,7 @@ SKIPPED = ("exercises",)  # the grader itself
 class Closure:
     """One exercise: where a primitive's backward closure is, and what it needs."""
 
-    name: str  # the op's public name, from `_result("name", ...)`
+    name: str  # the public name: the first argument of `_result`
     aliases: tuple[str, ...]  # other names of the same closure (max's is also min's)
     module: str  # path inside the package, e.g. "matrix.py"
     function: str  # the function that makes the op, e.g. "Matrix.__mul__"
