@@ -500,6 +500,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["demos"]:
         return demos(argv[1:])
+    if argv[:1] == ["exercises"]:
+        from match.exercises import main as exercises
+
+        return exercises(argv[1:])
     parser = build_parser()
     if argv and not argv[0].startswith("-"):  # a word where only options may be: a command?
         hint = _did_you_mean(argv[0], ["demos"])

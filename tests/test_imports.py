@@ -28,7 +28,7 @@ LAYERS = [
     {"autograd"},
     {"matrix"},
     {"creation"},
-    {"nn", "optim", "tools", "serialize", "data", "plotting", "accel"},
+    {"nn", "optim", "tools", "serialize", "data", "plotting", "accel", "exercises"},
     {"__init__", "__main__", "demos"},
 ]
 
