@@ -178,7 +178,7 @@ class PReLU(Module):
         if num_parameters < 1:
             raise ValueError(f"PReLU: num_parameters must be at least 1, got {num_parameters}")
         self.num_parameters = num_parameters
-        self.weight = Parameter(full(1, num_parameters, _number(init, "PReLU", "init")))
+        self.weight = Parameter(full(num_parameters, fill_value=_number(init, "PReLU", "init")))
 
     def forward(self, x: Matrix) -> Matrix:
         """prelu(x, weight); x needs num_parameters columns unless num_parameters is 1."""

@@ -21,6 +21,7 @@ from typing import Any
 from ..creation import zeros
 from ..list2d import List2D
 from ..matrix import Matrix, cat, where
+from ..torch_surface import vector
 from . import init
 from ._sizes import flag, positive_int, probability
 from .layers import Dropout, Linear
@@ -214,11 +215,11 @@ class MultiheadAttention(Module):
         bound = math.sqrt(6.0 / (embed_dim + 3 * embed_dim))  # torch's xavier_uniform_ (gain 1)
         self.in_proj_weight = init.uniform_(zeros(3 * embed_dim, embed_dim), -bound, bound)
         self.in_proj_bias = (
-            Matrix(List2D.zeros(1, 3 * embed_dim)) if flag(bias, "bias", who) else None
+            vector(Matrix(List2D.zeros(1, 3 * embed_dim))) if flag(bias, "bias", who) else None
         )
         self.out_proj = Linear(embed_dim, embed_dim, bias)
         if bias:
-            self.out_proj.bias = Matrix(List2D.zeros(1, embed_dim))
+            self.out_proj.bias = vector(Matrix(List2D.zeros(1, embed_dim)))
 
     def _project(self, x: Matrix, part: int) -> Matrix:
         """x times the query (part 0), key (1) or value (2) block of the stacked projection."""

@@ -58,6 +58,7 @@ class Parameter(Matrix):
             raise TypeError(
                 f"Parameter: requires_grad must be a bool, got {type(requires_grad).__name__}"
             )
+        vector = isinstance(data, Matrix) and data._vector  # nn.Parameter(match.zeros(n))
         if isinstance(data, Matrix):
             data = data.data
         elif not isinstance(data, List2D):
@@ -68,6 +69,8 @@ class Parameter(Matrix):
                 )
             data = List2D.from_2d_list(data, "Parameter")
         super().__init__(data, requires_grad)
+        if vector:
+            self._vector = True
 
     def __repr__(self) -> str:
         """torch's form: 'Parameter containing:' above the values."""
