@@ -895,12 +895,6 @@ class List2D:
             return format(self.item(), spec)
         return format(repr(self), spec)
 
-    def numpy(self) -> Any:
-        """The values as a numpy float64 array (a copy)."""
-        import numpy
-
-        return numpy.array(self.tolist(), dtype=numpy.float64)
-
 
 def _unary_method(name: str) -> Callable[[List2D], List2D]:
     def method(self: List2D) -> List2D:

@@ -216,9 +216,9 @@ class TorchMethods:
         with no_grad():
             if not isinstance(src, Matrix):
                 src = self._operand(src, "copy_")
-            return self._write("copy_", src + self.zeros_like_constant())
+            return self._write("copy_", src + self.__zeros_like_constant())
 
-    def zeros_like_constant(self: Any) -> Matrix:
+    def __zeros_like_constant(self: Any) -> Matrix:
         """A constant of zeros of this shape (what broadcasting a copy_ source adds to)."""
         from .matrix import Matrix
 
@@ -477,17 +477,6 @@ class TorchMethods:
 
         rows = [[float(math.trunc(x)) for x in row] for row in self.data.tolist()]
         return positions(self.data.new_rows(rows))
-
-    def numpy(self: Any) -> Any:
-        """The values as a numpy float64 array (int64 for positions). Like torch, refuses a
-        matrix that requires grad: write m.detach().numpy()."""
-        if self.requires_grad:
-            raise RuntimeError(
-                "numpy: can't call numpy() on a Matrix that requires grad; use m.detach().numpy()"
-            )
-        import numpy
-
-        return numpy.array(self.tolist(), dtype=numpy.int64 if self._integer else numpy.float64)
 
     def __format__(self: Any, spec: str) -> str:
         """f"{loss:.4f}" formats a 1x1 matrix's number; a larger one formats only with no spec."""

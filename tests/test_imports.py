@@ -25,8 +25,8 @@ LAYERS = [
     {"list2d"},
     {"grad_mode"},
     {"autograd"},
-    {"matrix"},
-    {"creation"},
+    {"matrix", "torch_surface"},
+    {"creation", "functions"},
     {"nn", "optim", "tools", "serialize", "data", "plotting", "accel"},
     {"__init__", "__main__", "demos"},
 ]
