@@ -10,18 +10,25 @@ one runs.
 
 from typing import Any
 
-from . import accel, data, nn, optim
+from . import accel, autograd, data, functions, nn, optim
 from .creation import (
+    Generator,
     arange,
     eye,
     full,
+    full_like,
     get_rng_state,
+    linspace,
     mat,
     multinomial,
     ones,
     ones_like,
     rand,
+    rand_like,
+    randint,
     randn,
+    randn_like,
+    randperm,
     set_rng_state,
     tensor,
     zeros,
@@ -32,11 +39,29 @@ from .list2d import List2D, manual_seed
 from .matrix import Matrix, cat, maximum, minimum, stack, tril, triu, where
 from .tools.function import Function, checkpoint, grad, value_and_grad
 from .tools.gradcheck import GradcheckError, gradcheck
+from .torch_surface import DTYPES, device, dtype
+
+autograd.Function = Function  # torch.autograd.Function, for "Learning PyTorch with Examples"
+globals().update({name: getattr(functions, name) for name in functions.__all__})  # match.sin
+globals().update(DTYPES)  # match.float64, match.double, match.long, ... (torch's dtype names)
+Tensor = Matrix
 
 __version__ = "0.2.0"
 
 __all__ = [
+    *functions.__all__,
+    *DTYPES,
     "Function",
+    "Generator",
+    "Tensor",
+    "device",
+    "dtype",
+    "full_like",
+    "linspace",
+    "rand_like",
+    "randint",
+    "randn_like",
+    "randperm",
     "GradcheckError",
     "List2D",
     "Matrix",

@@ -7,22 +7,99 @@ Each returns a Matrix that tracks gradients unless `requires_grad=False`, on the
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Sequence
 from typing import Any
 
-from .checks import check_flag, check_number, check_positive_int, is_int, is_number
-from .list2d import List2D, Number, rng, size_args
+from .checks import check_flag, check_number, check_positive_int, is_int, is_number, plain_scalar
+from .list2d import List2D, Number, check_size, rng, size_args
 from .matrix import Matrix, positions
+from .torch_surface import check_device, check_dtype
 
 
-def mat(values: Sequence[Sequence[Number]], requires_grad: bool = True) -> Matrix:
-    """A Matrix holding a copy of nested lists of numbers: `mat([[1, 2], [3, 4]])`."""
-    return _from_values(values, requires_grad, "mat")
+def _sizes(size: tuple[Any, ...], op: str) -> tuple[Any, Any, bool]:
+    """(nrow, ncol, vector) from f(n, m), f((n, m)) or f(n): torch's 1-D f(n) is a (1, n) row
+    that says it stands for a vector (its `dim()` is 1)."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    if len(size) == 1:
+        return 1, size[0], True
+    nrow, ncol = size_args(size, op)
+    return nrow, ncol, False
 
 
-def tensor(values: Sequence[Sequence[Number]], requires_grad: bool = True) -> Matrix:
+def _made(
+    m: Matrix, op: str, dtype: Any = None, device: Any = None, vector: bool = False
+) -> Matrix:
+    """m, checked against torch's dtype= and device= (float64 and the CPU only; an integer
+    dtype makes positions, which need whole values and no gradient)."""
+    check_device(device, op)
+    if check_dtype(dtype, op):
+        if m.requires_grad:
+            raise RuntimeError(
+                f"{op}: only float matrices can require gradients (as in torch); pass "
+                "requires_grad=False with an integer dtype"
+            )
+        if any(not float(x).is_integer() for row in m.data.tolist() for x in row):
+            raise ValueError(f"{op}: an integer dtype needs whole numbers; use round() first")
+        m._integer = True
+    m._vector = vector
+    return m
+
+
+def _generator(generator: Any, op: str) -> random.Random:
+    """The random.Random to draw from: a Generator's own, or Match's (see manual_seed)."""
+    if generator is None:
+        return rng()
+    if not isinstance(generator, Generator):
+        raise TypeError(
+            f"{op}: generator must be a match.Generator, got {type(generator).__name__}"
+        )
+    return generator._random
+
+
+class Generator:
+    """A random generator of one's own, as torch.Generator: `g = match.Generator().manual_seed(
+    2147483647)`, then `match.randn(27, 27, generator=g)`. It draws what Match's global
+    generator draws after the same seed (never torch's numbers)."""
+
+    def __init__(self, device: Any = "cpu") -> None:
+        """A generator seeded from the system, on the CPU."""
+        check_device(device, "Generator")
+        self._random = random.Random()
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Seed it; returns the generator (so it chains, as in torch)."""
+        seed = plain_scalar(seed)
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise TypeError(f"Generator.manual_seed: the seed must be an int, got {seed!r:.20}")
+        self._random.seed(seed)
+        return self
+
+
+def mat(
+    values: Sequence[Sequence[Number]],
+    requires_grad: bool = True,
+    dtype: Any = None,
+    device: Any = None,
+) -> Matrix:
+    """A Matrix holding a copy of nested lists of numbers: `mat([[1, 2], [3, 4]])`.
+    `dtype=match.long` makes positions (class labels, indices): no gradient, ints in tolist."""
+    if check_dtype(dtype, "mat") and requires_grad is True:
+        requires_grad = False  # labels: torch's integer tensors never require grad
+    return _made(_from_values(values, requires_grad, "mat"), "mat", dtype, device)
+
+
+def tensor(
+    values: Sequence[Sequence[Number]],
+    requires_grad: bool = True,
+    dtype: Any = None,
+    device: Any = None,
+) -> Matrix:
     """torch's name for `mat`, for code ported from PyTorch (errors say tensor)."""
-    return _from_values(values, requires_grad, "tensor")
+    if check_dtype(dtype, "tensor") and requires_grad is True:
+        requires_grad = False
+    return _made(_from_values(values, requires_grad, "tensor"), "tensor", dtype, device)
 
 
 def _from_values(values: Any, requires_grad: bool, op: str) -> Matrix:
@@ -58,7 +135,14 @@ def _bools_as_floats(row: Any) -> Any:
     return row
 
 
-def arange(start: Number, end: Number | None = None, step: Number = 1) -> Matrix:
+def arange(
+    start: Number,
+    end: Number | None = None,
+    step: Number = 1,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Matrix:
     """The row [start, start + step, ...] up to, not including, end, as a (1, n) matrix;
     `arange(5)` is 0 .. 4. With int arguments `tolist()` gives ints, as torch."""
     if end is None:
@@ -74,10 +158,13 @@ def arange(start: Number, end: Number | None = None, step: Number = 1) -> Matrix
         raise ValueError(f"arange: the range [{start}, {end}) with step {step} is empty")
     row = List2D.from_2d_list([[start + i * step for i in range(count)]], "arange")
     whole = all(float(v).is_integer() for v in (start, step))
-    return positions(row) if whole else Matrix(row, requires_grad=False)
+    out = positions(row) if whole and dtype is None else Matrix(row, requires_grad=requires_grad)
+    return _made(out, "arange", dtype, device, vector=True)
 
 
-def multinomial(probs: Matrix, num_samples: int, replacement: bool = False) -> Matrix:
+def multinomial(
+    probs: Matrix, num_samples: int, replacement: bool = False, generator: Any = None
+) -> Matrix:
     """num_samples category positions per row of `probs` (non-negative weights, need not sum to
     1), drawn with Match's generator (see `manual_seed`); without replacement a category is
     drawn at most once per row. Returns an (nrow, num_samples) matrix of positions."""
@@ -97,7 +184,7 @@ def multinomial(probs: Matrix, num_samples: int, replacement: bool = False) -> M
                 "multinomial: each row of probs must be finite, non-negative weights with a "
                 f"positive sum, got {row!r:.80}"
             )
-    choices = rng().choices
+    choices = _generator(generator, "multinomial").choices
     samples = []
     for row in rows:
         weights, drawn = list(row), []
@@ -112,7 +199,13 @@ def multinomial(probs: Matrix, num_samples: int, replacement: bool = False) -> M
     return positions(probs.data.new_rows(samples))
 
 
-def full(*args: Any, fill_value: Number = 0.0, requires_grad: bool = True) -> Matrix:
+def full(
+    *args: Any,
+    fill_value: Number = 0.0,
+    requires_grad: bool = True,
+    dtype: Any = None,
+    device: Any = None,
+) -> Matrix:
     """An (nrow, ncol) Matrix filled with one value: `full(2, 3, 7.0)`, `full((2, 3), 7.0)` (as
     torch) or `full(2, 3, fill_value=7.0)`."""
     check_flag(requires_grad, "full", "requires_grad")
@@ -122,56 +215,184 @@ def full(*args: Any, fill_value: Number = 0.0, requires_grad: bool = True) -> Ma
         raise TypeError(f"full: expected a size and a fill value, got {args!r:.60}")
     if rest:
         fill_value = rest[0]
-    nrow, ncol = size_args(size, "full")
-    return Matrix(List2D.full(nrow, ncol, fill_value, "full"), requires_grad=requires_grad)
+    nrow, ncol, vector = _sizes(size, "full")
+    out = Matrix(List2D.full(nrow, ncol, fill_value, "full"), requires_grad=requires_grad)
+    return _made(out, "full", dtype, device, vector)
 
 
-def zeros(*size: Any, requires_grad: bool = True) -> Matrix:
-    """An (nrow, ncol) Matrix of zeros."""
+def zeros(*size: Any, requires_grad: bool = True, dtype: Any = None, device: Any = None) -> Matrix:
+    """An (nrow, ncol) Matrix of zeros; `zeros(n)` is a (1, n) row, torch's 1-D `zeros(n)`."""
     check_flag(requires_grad, "zeros", "requires_grad")
-    return Matrix(List2D.full(*size_args(size, "zeros"), 0.0, "zeros"), requires_grad=requires_grad)
+    nrow, ncol, vector = _sizes(size, "zeros")
+    out = Matrix(List2D.full(nrow, ncol, 0.0, "zeros"), requires_grad=requires_grad)
+    return _made(out, "zeros", dtype, device, vector)
 
 
-def ones(*size: Any, requires_grad: bool = True) -> Matrix:
-    """An (nrow, ncol) Matrix of ones."""
+def ones(*size: Any, requires_grad: bool = True, dtype: Any = None, device: Any = None) -> Matrix:
+    """An (nrow, ncol) Matrix of ones; `ones(n)` is a (1, n) row, torch's 1-D `ones(n)`."""
     check_flag(requires_grad, "ones", "requires_grad")
-    return Matrix(List2D.full(*size_args(size, "ones"), 1.0, "ones"), requires_grad=requires_grad)
+    nrow, ncol, vector = _sizes(size, "ones")
+    out = Matrix(List2D.full(nrow, ncol, 1.0, "ones"), requires_grad=requires_grad)
+    return _made(out, "ones", dtype, device, vector)
 
 
-def randn(*size: Any, requires_grad: bool = True) -> Matrix:
-    """Samples of the standard normal distribution (repeatable after `manual_seed`)."""
+def randn(
+    *size: Any,
+    requires_grad: bool = True,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+) -> Matrix:
+    """Samples of the standard normal distribution (repeatable after `manual_seed`); `randn(n)` is a
+    (1, n) row. With `generator=` it draws from that Generator."""
     check_flag(requires_grad, "randn", "requires_grad")
-    return Matrix(List2D.randn(*size_args(size, "randn")), requires_grad=requires_grad)
+    nrow, ncol, vector = _sizes(size, "randn")
+    if generator is None:
+        value = List2D.randn(nrow, ncol)
+    else:
+        check_size(nrow, ncol, "randn")
+        draw = _generator(generator, "randn").gauss
+        args = (0.0, 1.0)
+        value = List2D.from_2d_list([[draw(*args) for _ in range(ncol)] for _ in range(nrow)])
+    return _made(Matrix(value, requires_grad=requires_grad), "randn", dtype, device, vector)
 
 
-def rand(*size: Any, requires_grad: bool = True) -> Matrix:
-    """Samples of the uniform distribution on [0, 1) (repeatable after `manual_seed`)."""
+def rand(
+    *size: Any,
+    requires_grad: bool = True,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+) -> Matrix:
+    """Samples of the uniform distribution on [0, 1) (repeatable after manual_seed); `rand(n)` is a
+    (1, n) row. With `generator=` it draws from that Generator."""
     check_flag(requires_grad, "rand", "requires_grad")
-    return Matrix(List2D.rand(*size_args(size, "rand")), requires_grad=requires_grad)
+    nrow, ncol, vector = _sizes(size, "rand")
+    if generator is None:
+        value = List2D.rand(nrow, ncol)
+    else:
+        check_size(nrow, ncol, "rand")
+        draw = _generator(generator, "rand").random
+        args = ()
+        value = List2D.from_2d_list([[draw(*args) for _ in range(ncol)] for _ in range(nrow)])
+    return _made(Matrix(value, requires_grad=requires_grad), "rand", dtype, device, vector)
 
 
-def eye(n: int, requires_grad: bool = True) -> Matrix:
+def eye(n: int, requires_grad: bool = True, dtype: Any = None, device: Any = None) -> Matrix:
     """The (n, n) identity matrix."""
     check_flag(requires_grad, "eye", "requires_grad")
-    return Matrix(List2D.eye(n), requires_grad=requires_grad)
+    return _made(Matrix(List2D.eye(n), requires_grad=requires_grad), "eye", dtype, device)
 
 
-def _like(m: Any, value: float, op: str, requires_grad: bool) -> Matrix:
+def _like(m: Any, value: float, op: str, requires_grad: bool, **kw: Any) -> Matrix:
     """A constant Matrix of m's shape on m's backend; errors name op (zeros_like, ones_like)."""
     check_flag(requires_grad, op, "requires_grad")
     if not isinstance(m, Matrix):
         raise TypeError(f"{op}: expected a Matrix, got {type(m).__name__}")
-    return Matrix(m.data.new_full(*m.shape, value), requires_grad=requires_grad)
+    out = Matrix(m.data.new_full(*m.shape, value), requires_grad=requires_grad)
+    return _made(out, op, kw.get("dtype"), kw.get("device"), m._vector)
 
 
-def zeros_like(m: Matrix, requires_grad: bool = True) -> Matrix:
+def zeros_like(
+    m: Matrix, requires_grad: bool = True, dtype: Any = None, device: Any = None
+) -> Matrix:
     """Zeros of m's shape, on m's backend."""
-    return _like(m, 0.0, "zeros_like", requires_grad)
+    return _like(m, 0.0, "zeros_like", requires_grad, dtype=dtype, device=device)
 
 
-def ones_like(m: Matrix, requires_grad: bool = True) -> Matrix:
+def ones_like(
+    m: Matrix, requires_grad: bool = True, dtype: Any = None, device: Any = None
+) -> Matrix:
     """Ones of m's shape, on m's backend."""
-    return _like(m, 1.0, "ones_like", requires_grad)
+    return _like(m, 1.0, "ones_like", requires_grad, dtype=dtype, device=device)
+
+
+def full_like(
+    m: Matrix, fill_value: Number, requires_grad: bool = True, dtype: Any = None, device: Any = None
+) -> Matrix:
+    """fill_value in m's shape, on m's backend."""
+    value = check_number(fill_value, "full_like", "fill_value")
+    return _like(m, value, "full_like", requires_grad, dtype=dtype, device=device)
+
+
+def randn_like(m: Matrix, requires_grad: bool = True, generator: Any = None) -> Matrix:
+    """Standard normal samples in m's shape (drawn as `randn` draws them)."""
+    _like(m, 0.0, "randn_like", False)
+    out = randn(*m.shape, requires_grad=requires_grad, generator=generator)
+    return Matrix(out.data.to_backend(m.data.backend), requires_grad=requires_grad)
+
+
+def rand_like(m: Matrix, requires_grad: bool = True, generator: Any = None) -> Matrix:
+    """Uniform samples on [0, 1) in m's shape."""
+    _like(m, 0.0, "rand_like", False)
+    out = rand(*m.shape, requires_grad=requires_grad, generator=generator)
+    return Matrix(out.data.to_backend(m.data.backend), requires_grad=requires_grad)
+
+
+def randint(
+    low: int,
+    high: Any = None,
+    size: Any = None,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Matrix:
+    """Positions drawn uniformly from low .. high - 1 (`randint(high, size)` from 0), as torch's
+    randint: `randint(0, n, (32,))` is a (1, 32) row (torch's 1-D), `(4, 3)` a matrix. Drawn
+    with Match's generator (or `generator=`), so never torch's numbers."""
+    if size is None:
+        low, high, size = 0, low, high
+    low, high = plain_scalar(low), plain_scalar(high)
+    for value, what in ((low, "low"), (high, "high")):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"randint: {what} must be an int, got {type(value).__name__}")
+    if high <= low:
+        raise ValueError(f"randint: need low < high, got {low} and {high}")
+    if not isinstance(size, (tuple, list)) or not 1 <= len(size) <= 2:
+        raise TypeError(
+            f"randint: size must be a tuple of one or two sizes, such as (32,), got {size!r:.40}"
+        )
+    nrow, ncol, vector = _sizes(tuple(size), "randint")
+    check_size(nrow, ncol, "randint")
+    draw = _generator(generator, "randint").randrange
+    rows = [[float(draw(low, high)) for _ in range(ncol)] for _ in range(nrow)]
+    out = positions(List2D.from_2d_list(rows, "randint"))
+    if dtype is not None and not check_dtype(dtype, "randint"):
+        out = Matrix(out.data, requires_grad=requires_grad)  # dtype=match.float64: floats
+    return _made(out, "randint", None, device, vector)
+
+
+def randperm(n: int, generator: Any = None, dtype: Any = None, device: Any = None) -> Matrix:
+    """0 .. n - 1 in a random order, as a (1, n) row of positions."""
+    n = plain_scalar(n)
+    check_size(1, n, "randperm")
+    order = list(range(n))
+    _generator(generator, "randperm").shuffle(order)
+    out = positions(List2D.from_2d_list([[float(i) for i in order]], "randperm"))
+    return _made(out, "randperm", dtype or "int64", device, vector=True)
+
+
+def linspace(
+    start: Number,
+    end: Number,
+    steps: int,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Matrix:
+    """steps evenly spaced numbers from start to end (both included), as a (1, steps) row,
+    computed as torch computes them: from the start in the first half and from the end in
+    the second, so that the last is exactly end."""
+    start, end = check_number(start, "linspace", "start"), check_number(end, "linspace", "end")
+    steps = plain_scalar(steps)
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
+        raise ValueError(f"linspace: steps must be a positive int, got {steps!r}")
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    half = steps // 2
+    row = [start + i * step if i < half else end - (steps - 1 - i) * step for i in range(steps)]
+    out = Matrix(List2D.from_2d_list([row], "linspace"), requires_grad=requires_grad)
+    return _made(out, "linspace", dtype, device, vector=True)
 
 
 # -- the generator's state ---------------------------------------------------------------------

@@ -879,6 +879,79 @@ class List2D:
         self.__replace(source.vals)
         return self
 
+    # -- torch's names, for `.data` and `.grad` used as torch tensors ------------------------
+    # `p.grad.norm()`, `p.grad.abs().max().item()`, `p.grad.zero_()`, `p.data.clone()`,
+    # `p.data -= lr * p.grad`: values without a graph, as torch's `.data` and `.grad` are.
+    # The in-place operators write into this List2D (a new version), so every Matrix that
+    # holds it sees the change. A Matrix operand gives its values.
+    def __in_place(self, op: str, value: List2D) -> List2D:
+        if value.shape != self.shape:
+            raise RuntimeError(
+                f"{op}: the result has shape {value.shape}, which does not fit in this "
+                f"{self.shape} List2D (an in-place result keeps its shape)"
+            )
+        return self.set_(value)
+
+    def __iadd__(self, other: Any) -> List2D:
+        return self.__in_place("+=", self + getattr(other, "data", other))
+
+    def __isub__(self, other: Any) -> List2D:
+        return self.__in_place("-=", self - getattr(other, "data", other))
+
+    def __imul__(self, other: Any) -> List2D:
+        return self.__in_place("*=", self * getattr(other, "data", other))
+
+    def __itruediv__(self, other: Any) -> List2D:
+        return self.__in_place("/=", self / getattr(other, "data", other))
+
+    def sub_(self, other: Any, alpha: Number = 1.0) -> List2D:
+        """self -= alpha * other, in place."""
+        return self.__in_place("sub_", self - getattr(other, "data", other) * alpha)
+
+    def clamp_(self, min: Number | None = None, max: Number | None = None) -> List2D:
+        """Every element limited to [min, max], in place."""
+        return self.set_(self.clamp(min, max))
+
+    def zero_(self) -> List2D:
+        """Set every element to 0.0, in place (torch's name for zeros_)."""
+        return self.fill_(0.0)
+
+    def clone(self) -> List2D:
+        """A copy (torch's name for copy)."""
+        return self.copy()
+
+    def detach(self) -> List2D:
+        """self: a List2D has no graph to cut."""
+        return self
+
+    def norm(self, p: Number = 2) -> List2D:
+        """The p-norm of all elements, as a 1x1 List2D: (sum |x|^p)^(1/p)."""
+        p = check_number(p, "norm", "p")
+        if p == INF:
+            return self.abs().max()
+        return (self.abs() ** p).sum() ** (1.0 / p) if p != 2 else (self * self).sum().sqrt()
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return self.nrow * self.ncol
+
+    def dim(self) -> int:
+        """2: Match's values are 2D."""
+        return 2
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape, or its size along dim."""
+        return self.shape if dim is None else self.shape[check_dim(dim, "size", False)]
+
+    def __float__(self) -> float:
+        return self.item()
+
+    def __format__(self, spec: str) -> str:
+        """f"{p.grad.norm():.4f}": a 1x1 List2D formats as its number."""
+        if self.shape == (1, 1):
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
 
 __all__ = [
     "List2D",

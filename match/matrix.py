@@ -42,6 +42,7 @@ from .list2d import (
     normalize_key,
     size_args,
 )
+from .torch_surface import TorchMethods, ValuesIndices, torch_index, torch_key
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)  # erf's derivative at 0
 
@@ -69,7 +70,7 @@ def _result(
     return out
 
 
-class Matrix(Node):
+class Matrix(Node, TorchMethods):
     """A 2D matrix of floats that records the operations made with it, so gradients can flow back.
 
     `data` holds the values and `grad` the gradient (both List2D). A Matrix made by a
@@ -79,6 +80,7 @@ class Matrix(Node):
 
     __array_ufunc__ = None  # numpy scalars on the left defer to Matrix: np.float64(2) * m works
     _integer = False  # True for positions (argmax, arange, multinomial): tolist gives ints
+    _vector = False  # True for a (1, n) row that is a 1-D tensor in torch: dim() is 1
 
     def __init__(
         self,
@@ -146,8 +148,9 @@ class Matrix(Node):
         return self.shape if dim is None else self.shape[check_dim(dim, "size", False)]
 
     def dim(self) -> int:
-        """Always 2: Match's matrices are 2D."""
-        return 2
+        """2: Match's matrices are 2D; 1 for a (1, n) row that stands for a torch vector (a
+        bias, a norm's weight, `zeros(n)`), so that nanoGPT's `p.dim() >= 2` groups as torch."""
+        return 1 if self._vector else 2
 
     def float(self) -> Matrix:
         """Match computes in float64 only: self, or a float copy of a matrix of positions."""
@@ -480,14 +483,23 @@ class Matrix(Node):
 
         return _result("sum", self.data.sum(dim), (self,), backward)
 
-    def max(self, dim: int | None = None, keepdim: bool = True) -> Matrix:
-        """Largest element overall or over dim. Ties: the full max shares the gradient evenly
-        among the tied elements; max over dim gives it to the first one (both as torch)."""
-        return self.__extreme("max", check_dim(dim, "max"))
+    def max(self, dim: Any = None, keepdim: bool = True) -> Any:
+        """Largest element overall (1x1), or `(values, indices)` over dim, as torch; `max(other)`
+        is `maximum`. Ties: the full max shares the gradient evenly among the tied elements;
+        max over dim gives it to the first one (both as torch)."""
+        if isinstance(dim, Matrix):
+            return maximum(self, dim)
+        dim = check_dim(dim, "max")
+        value = self.__extreme("max", dim)
+        return value if dim is None else ValuesIndices(value, self.argmax(dim))
 
-    def min(self, dim: int | None = None, keepdim: bool = True) -> Matrix:
-        """Smallest element overall or over dim (ties as for max)."""
-        return self.__extreme("min", check_dim(dim, "min"))
+    def min(self, dim: Any = None, keepdim: bool = True) -> Any:
+        """Smallest element overall, or `(values, indices)` over dim (ties as for max)."""
+        if isinstance(dim, Matrix):
+            return minimum(self, dim)
+        dim = check_dim(dim, "min")
+        value = self.__extreme("min", dim)
+        return value if dim is None else ValuesIndices(value, self.argmin(dim))
 
     def __extreme(self, op: str, dim: int | None) -> Matrix:
         x = self.data
@@ -548,7 +560,11 @@ class Matrix(Node):
 
     def __getitem__(self, key: Any) -> Matrix:
         """m[i] (row i, 1xN), m[i, j] (1x1), m[a:b], m[::-1] (negative steps work), m[:, j]
-        (Nx1), m[[i, k, i]] (gather: repeated rows add their gradients)."""
+        (Nx1), m[[i, k, i]] (gather: repeated rows add their gradients), a matrix of positions
+        (`X[ix]`) and a 0/1 mask of m's shape (`m[m > 0]`, the picked elements as a row)."""
+        if isinstance(key, Matrix) and (key.shape == self.shape or self.nrow == 1):
+            return torch_index(self, key)  # m[mask], or the elements of a vector: Y[ix]
+        key = torch_key(key, self.shape, "index")
         rows, cols = normalize_key(key, *self.shape, "index")  # once: later changes to key
         # cannot reach the backward
 
@@ -556,7 +572,9 @@ class Matrix(Node):
             # each selected element passes its gradient back to where it came from
             self._accumulate(g.index_add(*self.shape, rows, cols))
 
-        return _result("index", self.data.take(rows, cols), (self,), backward)
+        out = _result("index", self.data.take(rows, cols), (self,), backward)
+        out._integer = self._integer  # positions picked from positions are positions
+        return out
 
     # =========================================================================================
     # Composites: built from the operations above, no backward of their own

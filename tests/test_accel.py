@@ -450,7 +450,7 @@ def mlp_step(seed: int) -> list[list[list[float]]]:
     w2, b2 = match.randn(3, 6), match.randn(1, 3)
     h = x.linear(w1, b1).relu()
     out = h.linear(w2, b2)
-    loss = ((out - y) ** 2).mean() + out.softmax().max(1).sum() * 0.1 + out[[0, 2, 2]].sum()
+    loss = ((out - y) ** 2).mean() + out.softmax().max(1).values.sum() * 0.1 + out[[0, 2, 2]].sum()
     loss = loss + (h.sigmoid() * h.tanh()).var() + match.cat([h, out], 1).abs().mean()
     loss.backward()
     params = [w1, b1, w2, b2]

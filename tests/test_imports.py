@@ -26,8 +26,8 @@ LAYERS = [
     {"list2d"},
     {"grad_mode"},
     {"autograd"},
-    {"matrix"},
-    {"creation"},
+    {"matrix", "torch_surface"},
+    {"creation", "functions"},
     {"nn", "optim", "tools", "serialize", "data", "plotting", "accel", "exercises"},
     {"__init__", "__main__", "demos"},
 ]

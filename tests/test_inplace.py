@@ -197,3 +197,109 @@ def test_gradients_never_share_storage(backend_name: str) -> None:
         assert a.grad.tolist() == [[10.0, 10.0]]
         assert b.grad.tolist() == [[2.0, 2.0]]
         assert c.grad.tolist() == [[1.0, 1.0]]
+
+
+# -- in-place arithmetic on a Matrix, with torch's rules -----------------------------------------
+
+
+def test_sgd_by_hand_changes_the_model_parameters() -> None:
+    """`p -= lr * p.grad` under no_grad changes the parameter object itself (it used to rebind
+    the loop variable, leaving the model as it was)."""
+    model = match.nn.Linear(3, 2)
+    before = [p.tolist() for p in model.parameters()]
+    ids = [id(p) for p in model.parameters()]
+    model(match.ones(4, 3, requires_grad=False)).sum().backward()
+    grads = [p.grad.tolist() for p in model.parameters()]
+    with match.no_grad():
+        for p in model.parameters():
+            p -= 0.1 * p.grad
+    assert [id(p) for p in model.parameters()] == ids
+    for p, old, g in zip(model.parameters(), before, grads):
+        expected = [[a - 0.1 * b for a, b in zip(ra, rg)] for ra, rg in zip(old, g)]
+        assert p.tolist() == expected
+
+
+def test_scaling_a_weight_in_place_keeps_it_a_trained_parameter() -> None:
+    layer = match.nn.Linear(2, 2)
+    weight = layer.weight
+    with match.no_grad():
+        layer.weight *= 0.1
+    assert layer.weight is weight and isinstance(weight, match.nn.Parameter)
+    assert dict(layer.named_parameters())["weight"] is weight
+    optimizer = match.optim.SGD(layer.parameters(), lr=1.0)
+    layer(match.ones(1, 2, requires_grad=False)).sum().backward()
+    old = weight.tolist()
+    optimizer.step()
+    assert weight.tolist() != old
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda x: x.__iadd__(1.0),
+        lambda x: x.__isub__(1.0),
+        lambda x: x.__imul__(2.0),
+        lambda x: x.__itruediv__(2.0),
+        lambda x: x.add_(1.0),
+        lambda x: x.clamp_(0.0, 1.0),
+        lambda x: x.__setitem__((0, 0), 5.0),
+    ],
+    ids=["+=", "-=", "*=", "/=", "add_", "clamp_", "setitem"],
+)
+def test_in_place_on_a_leaf_that_requires_grad_raises_as_torch(change) -> None:
+    x = mat(A)
+    with pytest.raises(RuntimeError, match="leaf Matrix that requires grad"):
+        change(x)
+    assert x.tolist() == A
+
+
+def test_in_place_on_a_graph_result_raises_instead_of_a_wrong_gradient() -> None:
+    x = mat(A)
+    y = x * 2.0
+    with pytest.raises(RuntimeError, match=r"write x = x \+ y"):
+        y += 1.0
+    constant = mat(A, requires_grad=False)
+    with pytest.raises(RuntimeError, match="does not record in-place"):
+        constant += x  # the result would need a gradient to x
+
+
+def test_in_place_writes_where_torch_writes() -> None:
+    x = mat(A, requires_grad=False)
+    same = x
+    x += 1.0
+    x *= mat([[2.0, 2.0, 2.0]], requires_grad=False)  # broadcast into x's shape
+    x -= 0.5
+    x /= 4.0
+    assert x is same
+    expected = [[((a + 1.0) * 2.0 - 0.5) / 4.0 for a in row] for row in A]
+    assert x.tolist() == expected
+    row = x[0]
+    with pytest.raises(RuntimeError, match="does not fit"):
+        row += x  # (1, 3) += (2, 3): torch's "output with shape ... doesn't match"
+    w = mat(A)
+    with match.no_grad():
+        w.add_(mat(P, requires_grad=False), alpha=-0.5).clamp_(-1.0, 1.0)
+    assert w.tolist() == [
+        [max(-1.0, min(1.0, a - 0.5 * p)) for a, p in zip(ra, rp)] for ra, rp in zip(A, P)
+    ]
+    assert w.requires_grad and w.is_leaf
+
+
+def test_in_place_change_of_a_saved_value_is_caught_by_backward() -> None:
+    x = mat(A)
+    h = mat(P, requires_grad=False)
+    y = (x * h).sum()
+    h *= 2.0  # mul saved h for x's gradient
+    with pytest.raises(RuntimeError, match="'mul'"):
+        y.backward()
+
+
+def test_item_and_mask_assignment() -> None:
+    x = mat(A, requires_grad=False)
+    x[x < 0] = 0.0
+    assert x.tolist() == [[max(a, 0.0) for a in row] for row in A]
+    x[1] = mat([[7.0, 8.0, 9.0]], requires_grad=False)
+    x[0, 2] = -1.0
+    assert x.tolist() == [[0.3, 0.0, -1.0], [7.0, 8.0, 9.0]]
+    with pytest.raises(RuntimeError, match="collect|does not record"):
+        x[0] = mat([[1.0, 2.0, 3.0]])  # a value that needs a gradient

@@ -87,6 +87,8 @@ def test_nan_propagates_like_torch(backend: str, op: str) -> None:
     rows = [[1.0, NAN, 2.0], [3.0, 0.0, NAN]]
     for dim in (None, 0, 1):
         m = getattr(match.mat(rows), op)(dim)
+        if isinstance(m, tuple):  # max(dim): (values, indices)
+            m = m[0] if op in ("max", "min") else m
         t = torch.tensor(rows, dtype=torch.float64)
         expected = getattr(t, op)() if dim is None else getattr(t, op)(dim=dim, keepdim=True)
         if isinstance(expected, tuple):
@@ -258,7 +260,11 @@ def test_gather_errors_and_infinities() -> None:
 def test_reductions_accept_keepdim() -> None:
     for name in ("sum", "mean", "max", "min"):
         check_against_torch(
-            lambda m, n=name: getattr(m, n)(dim=1, keepdim=True),
+            lambda m, n=name: (
+                getattr(m, n)(dim=1, keepdim=True).values
+                if n in ("max", "min")
+                else getattr(m, n)(dim=1, keepdim=True)
+            ),
             lambda t, n=name: (
                 torch.amax(t, 1, keepdim=True)
                 if n == "max"
@@ -359,3 +365,28 @@ def test_numpy_scalar_on_the_left() -> None:
     np = pytest.importorskip("numpy")
     out = np.float64(2.0) * match.mat([[1.5]])
     assert isinstance(out, Matrix) and out.tolist() == [[3.0]]
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_max_over_dim_returns_values_and_indices_as_torch(backend: str, op: str) -> None:
+    """`x.max(1)[0]` is the values (it was the first row's maximum, which then broadcast)."""
+    rows = random_rows(4, 5, seed=11)
+    t = torch.tensor(rows, dtype=torch.float64)
+    for dim in (0, 1, -1):
+        values, indices = getattr(match.mat(rows), op)(dim)
+        expected = getattr(t, op)(dim=dim, keepdim=True)
+        assert_close(values, expected.values, what=f"{op}({dim}) values")
+        assert indices.tolist() == rows_as_ints(expected.indices)
+        assert getattr(match.mat(rows), op)(dim)[0].shape == values.shape
+        assert getattr(match.mat(rows), op)(dim).values.shape == values.shape
+    assert getattr(match.mat(rows), op)().shape == (1, 1)  # no dim: one 1x1 matrix
+    check_against_torch(
+        lambda m: getattr(m, op)(1)[0].sum() + getattr(m, op)(dim=0).values.sum(),
+        lambda x: getattr(x, op)(1, keepdim=True)[0].sum() + getattr(x, op)(dim=0).values.sum(),
+        rows,
+    )
+
+
+def rows_as_ints(t: object) -> list[list[int]]:
+    """A torch tensor of positions as Match's 2D rows of ints."""
+    return [[int(v) for v in row] for row in t.reshape(t.shape[0], -1).tolist()]

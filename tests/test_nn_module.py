@@ -692,3 +692,29 @@ def test_deepcopy_of_a_model_runs_and_shares_nothing() -> None:
     loss = (twin(x) + model(x)).sum()  # both on the same backend: they mix
     loss.backward()
     assert model[0].weight.grad is not None
+
+
+def test_dim_groups_parameters_as_nanogpt_expects() -> None:
+    """nanoGPT decays `p.dim() >= 2` and not the rest: biases and norm weights are torch
+    vectors, so their dim() is 1 (every Match parameter used to say 2, biases included)."""
+    torch = pytest.importorskip("torch")
+
+    def build(lib: Any) -> Any:
+        nn = lib.nn
+        return nn.Sequential(
+            nn.Embedding(5, 4),
+            nn.Linear(4, 4),
+            nn.LayerNorm(4),
+            nn.BatchNorm1d(4),
+            nn.PReLU(4),
+            nn.Linear(4, 1),
+        )
+
+    def groups(model: Any) -> list[list[str]]:
+        named = list(model.named_parameters())
+        return [[n for n, p in named if p.dim() >= 2], [n for n, p in named if p.dim() < 2]]
+
+    assert groups(build(match)) == groups(build(torch))
+    assert match.nn.Parameter(match.zeros(3)).dim() == 1  # nn.Parameter(torch.zeros(3))
+    assert match.nn.GRU(2, 3).bias_hh_l0.dim() == 1
+    assert match.zeros(1, 3).dim() == 2

@@ -172,3 +172,45 @@ def test_step_with_a_closure_returns_its_loss() -> None:
     assert_close(w, tw, rtol=1e-15, what="after the step")
     with pytest.raises(TypeError, match="SGD.step: closure"):
         opt.step(3)
+
+
+def _adam_steps(model: Any, optimizer: Any, steps: int) -> list[list[list[float]]]:
+    x = match.mat([[0.5, -1.0, 2.0], [1.5, 0.2, -0.3]], requires_grad=False)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        (model(x) ** 2).sum().backward()
+        optimizer.step()
+    return [p.tolist() for p in model.parameters()]
+
+
+@pytest.mark.parametrize("together", [True, False], ids=["with_model", "alone"])
+def test_deepcopy_of_an_optimizer_keeps_its_state_on_the_copied_parameters(together: bool) -> None:
+    """Adam restarted without a word when the state was keyed by the old parameters' ids."""
+    import copy
+
+    match.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    optimizer = optim.Adam(model.parameters(), lr=0.05)
+    _adam_steps(model, optimizer, 3)
+    if together:
+        twin_model, twin_opt = copy.deepcopy((model, optimizer))
+        twin_params = twin_model.parameters()
+    else:
+        twin_opt = copy.deepcopy(optimizer)  # torch copies the parameters with it
+        twin_params = twin_opt.param_groups[0]["params"]
+        twin_model = copy.deepcopy(model)
+        for p, q in zip(twin_model.parameters(), twin_params):
+            p.data = q.data  # the copied model runs on the optimizer's copied parameters
+    assert all(p in twin_opt.state for p in twin_params)
+    assert all(twin_opt.state[q]["step"] == 3 for q in twin_params)
+    expected = _adam_steps(model, optimizer, 2)
+    if together:
+        assert _adam_steps(twin_model, twin_opt, 2) == expected
+    else:
+        for _ in range(2):
+            twin_opt.zero_grad()
+            x = match.mat([[0.5, -1.0, 2.0], [1.5, 0.2, -0.3]], requires_grad=False)
+            out = x.linear(twin_params[0], twin_params[1]).tanh().linear(*twin_params[2:])
+            (out**2).sum().backward()
+            twin_opt.step()
+        assert [p.tolist() for p in twin_params] == expected

@@ -94,7 +94,11 @@ def step(program: Program, kind: str, choice: int) -> None:
             out = getattr(t, kind)(**torch_dim(dim))
             return full(out) if dim is None else out
 
-        program.apply(lambda x: getattr(x, name)(dim), torch_reduce)
+        def match_reduce(x: Matrix) -> Matrix:
+            out = getattr(x, name)(dim)
+            return out.values if isinstance(out, tuple) else out  # max(dim): (values, indices)
+
+        program.apply(match_reduce, torch_reduce)
     elif kind == "var":
         count = nrow * ncol if dim is None else program.shape[dim]
         correction = 1 if count > 1 else 0

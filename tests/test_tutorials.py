@@ -1,4 +1,4 @@
-"""Five PyTorch tutorial programs (tests/tutorials/), each run with torch and with Match from the
+"""PyTorch tutorial programs (tests/tutorials/), each run with torch and with Match from the
 same weights: every loss, learning rate and final weight agrees in float64 to rtol 1e-7.
 
 Each program has two tests. `..._torch_half` runs the program with torch alone and checks that
@@ -28,8 +28,12 @@ from tests.tutorials import (
     char_gru,
     copy_weights,
     finetune,
+    makemore_mlp,
     mlp,
     needs,
+    poly_autograd,
+    poly_function,
+    poly_nn,
 )
 
 torch = pytest.importorskip("torch")
@@ -231,3 +235,49 @@ def test_needs_skips_naming_what_is_missing() -> None:
     needs("nn.Linear", "tril")  # present: carries on
     with pytest.raises(pytest.skip.Exception, match="needs match.nn.NoSuchLayer"):
         needs("nn.Linear", "nn.NoSuchLayer")
+
+
+# -- 6-8. "Learning PyTorch with Examples": the cubic fit three ways -----------------------------
+POLY_START = [0.1, -0.2, 0.3, -0.05]
+
+
+@pytest.mark.parametrize("program", [poly_autograd, poly_function], ids=["autograd", "function"])
+def test_polynomial_by_hand_matches_torch(program: Any) -> None:
+    """Scalars updated by hand under no_grad (`a -= lr * a.grad`), and P3 as a custom
+    autograd.Function."""
+    ours, ours_abcd = program.run(match, POLY_START)
+    theirs, theirs_abcd = program.run(torch, POLY_START)
+    assert learned(ours)
+    assert_same_numbers(ours, theirs, "polynomial losses")
+    assert_same_numbers(ours_abcd, theirs_abcd, "a, b, c, d")
+
+
+def test_polynomial_nn_matches_torch() -> None:
+    """`for param in model.parameters(): param -= lr * param.grad` trains the model."""
+    ours, theirs = twins(poly_nn)
+    losses = poly_nn.run(match, ours)
+    assert learned(losses)
+    assert_same_numbers(losses, poly_nn.run(torch, theirs), "polynomial nn losses")
+    assert_same_weights(ours, theirs, "polynomial nn")
+
+
+# -- 9. makemore's MLP: C[X[ix]], randint minibatches, p.data += -lr * p.grad --------------------
+def test_makemore_mlp_matches_torch() -> None:
+    draw = __import__("random").Random(0)
+    X = [[draw.randrange(27) for _ in range(3)] for _ in range(100)]
+    Y = [draw.randrange(27) for _ in range(100)]
+    match.manual_seed(0)
+    weights = {
+        "C": match.randn(27, 10).tolist(),
+        "W1": (match.randn(30, 50) * 0.2).tolist(),
+        "b1": (match.randn(1, 50) * 0.01).tolist(),
+        "W2": (match.randn(50, 27) * 0.1).tolist(),
+        "b2": match.zeros(1, 27).tolist(),
+    }
+    batches = [[draw.randrange(100) for _ in range(32)] for _ in range(12)]
+    ours, ours_params = makemore_mlp.run(match, X, Y, weights, batches)
+    theirs, theirs_params = makemore_mlp.run(torch, X, Y, weights, batches)
+    assert learned(ours)
+    assert_same_numbers(ours, theirs, "makemore losses")
+    for p, q in zip(ours_params, theirs_params):
+        assert_close(p, q, what="makemore parameter")

@@ -173,7 +173,7 @@ class PReLU(Module):
         """num_parameters: 1 or the number of input columns; init: the starting slope."""
         super().__init__()
         self.num_parameters = check_positive_int(num_parameters, "PReLU", "num_parameters")
-        self.weight = Parameter(full(1, num_parameters, _number(init, "PReLU", "init")))
+        self.weight = Parameter(full(num_parameters, fill_value=_number(init, "PReLU", "init")))
 
     def forward(self, x: Matrix) -> Matrix:
         """prelu(x, weight); x needs num_parameters columns unless num_parameters is 1."""

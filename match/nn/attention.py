@@ -22,6 +22,7 @@ from ..checks import check_flag, check_number, check_positive_int, check_real
 from ..creation import zeros
 from ..list2d import List2D
 from ..matrix import Matrix, cat, where
+from ..torch_surface import vector
 from . import init
 from .layers import Dropout, Linear
 from .loss_functions import _on_backend_of
@@ -212,11 +213,13 @@ class MultiheadAttention(Module):
         bound = math.sqrt(6.0 / (embed_dim + 3 * embed_dim))  # torch's xavier_uniform_ (gain 1)
         self.in_proj_weight = init.uniform_(zeros(3 * embed_dim, embed_dim), -bound, bound)
         self.in_proj_bias = (
-            Matrix(List2D.zeros(1, 3 * embed_dim)) if check_flag(bias, who, "bias") else None
+            vector(Matrix(List2D.zeros(1, 3 * embed_dim)))
+            if check_flag(bias, who, "bias")
+            else None
         )
         self.out_proj = Linear(embed_dim, embed_dim, bias)
         if bias:
-            self.out_proj.bias = Matrix(List2D.zeros(1, embed_dim))
+            self.out_proj.bias = vector(Matrix(List2D.zeros(1, embed_dim)))
 
     def _project(self, x: Matrix, part: int) -> Matrix:
         """x times the query (part 0), key (1) or value (2) block of the stacked projection."""

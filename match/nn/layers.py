@@ -14,6 +14,7 @@ from ..checks import check_flag, check_positive_int, check_real
 from ..creation import zeros
 from ..list2d import List2D, check_dim, rng
 from ..matrix import Matrix
+from ..torch_surface import vector
 from . import init, loss_functions
 from ._checks import check_input
 from .activation_functional import layer_norm
@@ -39,7 +40,7 @@ class Linear(Module):
         bound = 1.0 / math.sqrt(in_features)
         self.weight = init.uniform_(zeros(out_features, in_features), -bound, bound)
         self.bias: Matrix | None = (
-            init.uniform_(zeros(1, out_features), -bound, bound) if bias else None
+            init.uniform_(zeros(out_features), -bound, bound) if bias else None
         )
 
     @property
@@ -206,8 +207,8 @@ class LayerNorm(Module):
         self.elementwise_affine = check_flag(elementwise_affine, "LayerNorm", "elementwise_affine")
         check_flag(bias, "LayerNorm", "bias")
         n = self.normalized_shape[0]
-        self.weight = Matrix(List2D.ones(1, n)) if elementwise_affine else None
-        self.bias = Matrix(List2D.zeros(1, n)) if elementwise_affine and bias else None
+        self.weight = vector(Matrix(List2D.ones(1, n))) if elementwise_affine else None
+        self.bias = vector(Matrix(List2D.zeros(1, n))) if elementwise_affine and bias else None
 
     def forward(self, x: Matrix) -> Matrix:
         """(x - mean) / sqrt(var + eps) * weight + bias, per row."""
@@ -256,8 +257,8 @@ class BatchNorm1d(Module):
         self.affine = check_flag(affine, who, "affine")
         self.track_running_stats = check_flag(track_running_stats, who, "track_running_stats")
         check_flag(bias, who, "bias")
-        self.weight = Matrix(List2D.ones(1, num_features)) if affine else None
-        self.bias = Matrix(List2D.zeros(1, num_features)) if affine and bias else None
+        self.weight = vector(Matrix(List2D.ones(1, num_features))) if affine else None
+        self.bias = vector(Matrix(List2D.zeros(1, num_features))) if affine and bias else None
         tracking = track_running_stats
         self.register_buffer("running_mean", List2D.zeros(1, num_features) if tracking else None)
         self.register_buffer("running_var", List2D.ones(1, num_features) if tracking else None)

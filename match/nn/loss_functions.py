@@ -72,10 +72,19 @@ def _pair(input: Any, target: Any, who: str) -> tuple[Matrix, Matrix]:
     return input, target
 
 
+def _row_as_column(indices: Any) -> Any:
+    """torch's 1-D targets, which Match writes as a (1, N) row of positions (`tensor(labels,
+    dtype=match.long)`, `randint`, `Y[ix]`), as the (N, 1) column the losses read."""
+    if isinstance(indices, Matrix) and indices._integer and indices.nrow == 1:
+        return Matrix(indices.data.T, requires_grad=False)
+    return indices
+
+
 def _index_column(indices: Any, what: str, who: str) -> Sequence[Any]:
     """The entries of a list (of numbers, or of 1-element lists) or of an (N, 1) Matrix/List2D;
     `what` names the argument in the errors. A 1D numpy array or torch tensor is a list, and
     numpy or torch integers (labels from `list(np_array)` are np.int64) are ints, as in torch."""
+    indices = _row_as_column(indices)
     if isinstance(indices, (Matrix, List2D)):
         _check_index_shape(indices, what, who)
         return [row[0] for row in indices.tolist()]
@@ -145,6 +154,7 @@ def _target_column(target: Any, like: List2D, who: str) -> List2D:
     """Class indices as an (N, 1) List2D of floats on like's backend. A Matrix or List2D target
     is used as it is (no Python loop over its rows); a list is converted once."""
     n = like.shape[0]
+    target = _row_as_column(target)
     if isinstance(target, (Matrix, List2D)):
         _check_index_shape(target, "target", who)
         _check_count(target.shape[0], n, who)
@@ -550,7 +560,7 @@ def _norm(x: Matrix, p: float, dim: int, who: str) -> Matrix:
     """The p-norm along dim, kept as a column (dim=1) or a row (dim=0)."""
     p = check_real(p, who, "p", 0.0, low_open=True)
     if p == math.inf:
-        return x.abs().max(dim)
+        return x.abs().max(dim).values
     total = (x * x).sum(dim) if p == 2.0 else (x.abs() ** p).sum(dim)
     # At a zero vector the root's derivative is infinite and its input's is 0, so the chain
     # gives 0 * inf = nan: the root is taken of 1 there instead and the result masked to 0,

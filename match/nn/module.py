@@ -56,6 +56,7 @@ class Parameter(Matrix):
     ) -> None:
         """A leaf holding data's values (a Matrix's or List2D's are shared; lists are copied)."""
         check_flag(requires_grad, "Parameter", "requires_grad")
+        vector = isinstance(data, Matrix) and data._vector  # nn.Parameter(match.zeros(n))
         if isinstance(data, Matrix):
             data = data.data
         elif not isinstance(data, List2D):
@@ -66,6 +67,8 @@ class Parameter(Matrix):
                 )
             data = List2D.from_2d_list(data, "Parameter")
         super().__init__(data, requires_grad)
+        if vector:
+            self._vector = True
 
     def __repr__(self) -> str:
         """torch's form: 'Parameter containing:' above the values."""

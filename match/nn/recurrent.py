@@ -26,6 +26,7 @@ from typing import Any
 from ..checks import check_flag, check_positive_int, check_real
 from ..creation import zeros
 from ..matrix import Matrix, cat
+from ..torch_surface import vector
 from . import init
 from .layers import Dropout
 from .loss_functions import constant
@@ -136,8 +137,8 @@ class _CellBase(Module):
         bound = 1.0 / math.sqrt(hidden_size)
         self.weight_ih = _uniform(k, input_size, bound)
         self.weight_hh = _uniform(k, hidden_size, bound)
-        self.bias_ih = _uniform(1, k, bound) if bias else None
-        self.bias_hh = _uniform(1, k, bound) if bias else None
+        self.bias_ih = vector(_uniform(1, k, bound)) if bias else None
+        self.bias_hh = vector(_uniform(1, k, bound)) if bias else None
 
     def _weights(self) -> Weights:
         return self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
@@ -257,8 +258,8 @@ class _RNNBase(Module):
                 setattr(self, f"weight_ih_l{layer}{suffix}", _uniform(k, width, bound))
                 setattr(self, f"weight_hh_l{layer}{suffix}", _uniform(k, hidden_size, bound))
                 if bias:
-                    setattr(self, f"bias_ih_l{layer}{suffix}", _uniform(1, k, bound))
-                    setattr(self, f"bias_hh_l{layer}{suffix}", _uniform(1, k, bound))
+                    setattr(self, f"bias_ih_l{layer}{suffix}", vector(_uniform(1, k, bound)))
+                    setattr(self, f"bias_hh_l{layer}{suffix}", vector(_uniform(1, k, bound)))
 
     @staticmethod
     def _suffixes() -> tuple[str, str]:
