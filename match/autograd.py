@@ -144,6 +144,8 @@ class Node:
         for node in order:  # results hold only this pass's gradient
             node._grad = None
         hook = step_hook()
+        if self._inputs and not retain_graph:
+            self._freed = True  # from here on a retry raises, even if Ctrl-C stops this pass
         try:
             self._accumulate(seed)
             for node in order:  # the chain rule, from the output back to the leaves

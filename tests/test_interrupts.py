@@ -1,7 +1,7 @@
 """Interruptions: a KeyboardInterrupt (Ctrl-C) injected, with `sys.settrace`, at every line of
 the library's code that a call runs, one run per line. Each call below must be all or
 nothing: gradient clipping, `Optimizer.load_state_dict`, `Module.load_state_dict`, the numpy
-Adam kernel's buffers, `match.save` and `set_rng_state`. (backward() has its own tests.)"""
+Adam kernel's buffers, `match.save`, `set_rng_state` and `backward()`."""
 
 from __future__ import annotations
 
@@ -224,3 +224,39 @@ def test_set_rng_state_is_all_or_nothing() -> None:
         assert now == target if not interrupted else now in (before, target)
 
     assert every_line(setup, lambda _: match.set_rng_state(target), check) > 5
+
+
+# -- backward ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend_name", ["python", "numpy"])
+def test_an_interrupted_backward_cannot_count_a_gradient_twice(backend_name: str) -> None:
+    """Ctrl-C at any line of backward: either nothing was added yet and a retry gives the plain
+    gradient, or the graph was freed all the same and a retry raises (as torch's does:
+    'backward through the graph a second time'), never adding some gradients twice."""
+    if backend_name not in match.accel.available():
+        pytest.skip(f"{backend_name} is not installed")
+
+    def setup() -> tuple[Any, Any]:
+        with match.accel.using(backend_name):
+            w = match.mat([[1.0, -2.0], [0.5, 3.0]])
+            x = match.mat([[0.3, 0.7]], requires_grad=False)
+            loss = ((x @ w).relu() * (x @ w) + w.sum()).sum()
+        return w, loss
+
+    expected, loss = setup()
+    loss.backward()
+    plain = expected.grad.tolist()
+
+    def check(subject: tuple[Any, Any], interrupted: bool) -> None:
+        w, loss = subject
+        if interrupted:
+            try:
+                loss.backward()  # a retry: nothing added yet, or the graph is gone
+            except RuntimeError as e:
+                assert "already freed" in str(e)
+                return
+        assert w.grad.tolist() == plain
+
+    tried = every_line(setup, lambda subject: subject[1].backward(), check)
+    assert tried > 20
