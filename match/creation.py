@@ -245,16 +245,7 @@ def randn(
 ) -> Matrix:
     """Samples of the standard normal distribution (repeatable after `manual_seed`); `randn(n)` is a
     (1, n) row. With `generator=` it draws from that Generator."""
-    check_flag(requires_grad, "randn", "requires_grad")
-    nrow, ncol, vector = _sizes(size, "randn")
-    if generator is None:
-        value = List2D.randn(nrow, ncol)
-    else:
-        check_size(nrow, ncol, "randn")
-        draw = _generator(generator, "randn").gauss
-        args = (0.0, 1.0)
-        value = List2D.from_2d_list([[draw(*args) for _ in range(ncol)] for _ in range(nrow)])
-    return _made(Matrix(value, requires_grad=requires_grad), "randn", dtype, device, vector)
+    return _samples(size, "randn", requires_grad, generator, dtype, device)
 
 
 def rand(
@@ -266,16 +257,23 @@ def rand(
 ) -> Matrix:
     """Samples of the uniform distribution on [0, 1) (repeatable after manual_seed); `rand(n)` is a
     (1, n) row. With `generator=` it draws from that Generator."""
-    check_flag(requires_grad, "rand", "requires_grad")
-    nrow, ncol, vector = _sizes(size, "rand")
+    return _samples(size, "rand", requires_grad, generator, dtype, device)
+
+
+def _samples(
+    size: tuple[Any, ...], op: str, requires_grad: bool, generator: Any, dtype: Any, device: Any
+) -> Matrix:
+    """randn's or rand's samples (op says which), from Match's generator or `generator`."""
+    check_flag(requires_grad, op, "requires_grad")
+    nrow, ncol, vector = _sizes(size, op)
     if generator is None:
-        value = List2D.rand(nrow, ncol)
+        value = List2D.randn(nrow, ncol) if op == "randn" else List2D.rand(nrow, ncol)
     else:
-        check_size(nrow, ncol, "rand")
-        draw = _generator(generator, "rand").random
-        args = ()
-        value = List2D.from_2d_list([[draw(*args) for _ in range(ncol)] for _ in range(nrow)])
-    return _made(Matrix(value, requires_grad=requires_grad), "rand", dtype, device, vector)
+        check_size(nrow, ncol, op)
+        source = _generator(generator, op)
+        draw = (lambda: source.gauss(0.0, 1.0)) if op == "randn" else source.random
+        value = List2D.from_2d_list([[draw() for _ in range(ncol)] for _ in range(nrow)])
+    return _made(Matrix(value, requires_grad=requires_grad), op, dtype, device, vector)
 
 
 def eye(n: int, requires_grad: bool = True, dtype: Any = None, device: Any = None) -> Matrix:
