@@ -184,6 +184,14 @@ def columns(b: Rows) -> list[Sequence[float]]:
     return [array("d", col).tolist() for col in zip(*b)]
 
 
+def fresh_rows(b: Rows) -> Rows:
+    """The rows of b, for large b copied into fresh floats as `columns` copies: the rows of a
+    transpose (`x @ W.T`'s backward reads W.T's rows) point at floats scattered over W."""
+    if len(b) * len(b[0]) < FRESH_COLUMNS_FROM:
+        return b
+    return [array("d", row).tolist() for row in b]
+
+
 def _has_nan(seq: Sequence[float]) -> bool:
     total = sum(seq)  # nan when seq holds a nan (or both inf and -inf): one fast C pass
     return total != total and any(x != x for x in seq)
@@ -297,7 +305,7 @@ class PythonKernels:
 
     def matmul_t(self, a: Rows, b: Rows) -> Rows:
         """a @ b.T: rows of a dotted with rows of b, no transpose needed."""
-        return dot_rows(a, b)
+        return dot_rows(a, fresh_rows(b))
 
     def t_matmul(self, a: Rows, b: Rows) -> Rows:
         """a.T @ b: columns of a dotted with columns of b."""
