@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from .checks import check_flag, check_number, check_positive_int, is_int, is_number, plain_scalar
-from .list2d import List2D, Number, check_size, rng, size_args
+from .list2d import List2D, rng
 from .matrix import Matrix, positions
+from .shapes import Number, check_size, size_args
 from .torch_surface import check_device, check_dtype
 
 

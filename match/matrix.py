@@ -30,9 +30,8 @@ from typing import Any
 from .autograd import Backward, Node
 from .checks import check_flag, plain_scalar
 from .grad_mode import is_grad_enabled
-from .list2d import (
-    INF,
-    List2D,
+from .list2d import INF, List2D
+from .shapes import (
     Number,
     Shape,
     broadcast_shape,

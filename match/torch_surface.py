@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .checks import plain_scalar
 from .grad_mode import is_grad_enabled, no_grad
-from .list2d import check_dim, plain_scalar
+from .shapes import check_dim
 
 if TYPE_CHECKING:
     from .matrix import Matrix
@@ -396,7 +397,7 @@ class TorchMethods:
 
     def expand(self: Any, *sizes: Any) -> Any:
         """self broadcast to sizes (-1 keeps a size), as a new matrix."""
-        from .list2d import size_args
+        from .shapes import size_args
 
         nrow, ncol = size_args(sizes, "expand")
         nrow, ncol = (self.nrow if nrow == -1 else nrow), (self.ncol if ncol == -1 else ncol)

@@ -22,6 +22,7 @@ PACKAGE = ROOT / "match"
 # Bottom up. A module may import its own layer or lower ones, never a higher one.
 LAYERS = [
     {"checks"},  # the argument checks import nothing from Match
+    {"shapes"},  # 2D shapes and indices, on the checks
     {"backend"},
     {"list2d"},
     {"grad_mode"},

@@ -12,8 +12,9 @@ from typing import Any
 
 from ..checks import check_flag, check_positive_int, check_real
 from ..creation import zeros
-from ..list2d import List2D, check_dim, rng
+from ..list2d import List2D, rng
 from ..matrix import Matrix
+from ..shapes import check_dim
 from ..torch_surface import vector
 from . import init, loss_functions
 from ._checks import check_input

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..checks import check_flag, check_int, check_real, plain_scalar
-from ..list2d import List2D, check_dim
+from ..list2d import List2D
 from ..matrix import Matrix, _result, where
+from ..shapes import check_dim
 from ._checks import check_input, check_reduction
 
 # ---------------------------------------------------------------------------------------------
