@@ -17,7 +17,6 @@ from match.optim import lr_scheduler
 from tests.parity import (
     TRAIN_X,
     TRAIN_Y,
-    models,
 )
 
 OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam"]
@@ -248,7 +247,8 @@ def test_invalid_arguments() -> None:
 
 
 def test_load_state_dict_rejects_mismatches() -> None:
-    m, _ = models()
+    match.manual_seed(0)  # the model of parity.models, without its torch twin (no torch here)
+    m = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2))
     opt = optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
     xm = match.mat(TRAIN_X, requires_grad=False)
     nn.MSELoss()(m(xm), match.mat(TRAIN_Y, requires_grad=False)).backward()
