@@ -388,7 +388,7 @@ def linspace(
     if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
         raise ValueError(f"linspace: steps must be a positive int, got {steps!r}")
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
-    half = steps // 2
+    half = steps // 2 if steps > 1 else 1  # one step is the start, as in torch
     row = [start + i * step if i < half else end - (steps - 1 - i) * step for i in range(steps)]
     out = Matrix(List2D.from_2d_list([row], "linspace"), requires_grad=requires_grad)
     return _made(out, "linspace", dtype, device, vector=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .checks import plain_scalar
+from .checks import check_number, plain_scalar
 from .grad_mode import is_grad_enabled, no_grad
 from .shapes import check_dim
 
@@ -317,7 +317,8 @@ class TorchMethods:
         """Standard deviation, sqrt(var), unbiased (correction 1) unless unbiased=False."""
         if correction is None:
             correction = 0 if unbiased is False else 1
-        return self.var(dim, correction=correction).sqrt()
+        correction = check_number(correction, "std", "correction")
+        return self.var(check_dim(dim, "std"), correction=correction).sqrt()
 
     def log10(self: Any) -> Any:
         """Base-10 logarithm, log(x) / log(10)."""
@@ -371,6 +372,9 @@ class TorchMethods:
     def chunk(self: Any, chunks: int, dim: int = 0) -> tuple[Any, ...]:
         """chunks pieces of equal size (the last maybe smaller), as torch.chunk."""
         size = self.shape[check_dim(dim, "chunk", False)]
+        chunks = plain_scalar(chunks)
+        if not isinstance(chunks, int) or isinstance(chunks, bool) or chunks < 1:
+            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
         return self.split(-(-size // chunks), dim)
 
     def squeeze(self: Any, dim: int | None = None) -> Any:
@@ -401,6 +405,11 @@ class TorchMethods:
 
         nrow, ncol = size_args(sizes, "expand")
         nrow, ncol = (self.nrow if nrow == -1 else nrow), (self.ncol if ncol == -1 else ncol)
+        if self.nrow not in (1, nrow) or self.ncol not in (1, ncol):
+            raise ValueError(
+                f"expand: a {self.shape} matrix cannot expand to ({nrow}, {ncol}): only a size "
+                "of 1 grows, as in torch (match.cat([m, m], 0) repeats a matrix)"
+            )
         return self + self.data.new_full(nrow, ncol, 0.0)
 
     def contiguous(self: Any) -> Any:
@@ -470,6 +479,8 @@ class TorchMethods:
             return self.long()
         if "DoubleTensor" in name:
             return self.double()
+        if name.endswith("Tensor"):  # FloatTensor, HalfTensor, BoolTensor ...
+            check_dtype(float32 if "Float" in name else name, "type")
         return self.to(dtype)
 
     def long(self: Any) -> Any:

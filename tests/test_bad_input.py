@@ -108,6 +108,62 @@ case(
 )
 case("multinomial-zero-samples", lambda: match.multinomial(ROW, 0), ValueError, "multinomial")
 
+# --- torch's names (issue 20): dtypes, devices, generators, sorting, pieces ---------------------
+# dtypes other than float64 (and int64 for positions) and devices other than the CPU raise,
+# saying to drop dtype= or to use match.accel: Match would otherwise compute something else.
+for fname in ("zeros", "ones", "randn", "rand"):
+    call = getattr(match, fname)
+    case(f"{fname}-float32", lambda f=call: f(2, 2, dtype=match.float32), ValueError, fname)
+    case(f"{fname}-cuda", lambda f=call: f(2, 2, device="cuda"), RuntimeError, fname)
+case("tensor-float16", lambda: match.tensor([1.0], dtype="float16"), ValueError, "tensor")
+case("tensor-int-fraction", lambda: match.tensor([1.5], dtype=match.long), ValueError, "tensor")
+case("zeros-long-requires-grad", lambda: match.zeros(2, dtype=match.long), RuntimeError, "zeros")
+case("to-cuda", lambda: M.to("cuda"), RuntimeError, "to")
+case("to-mps", lambda: M.to("mps"), RuntimeError, "to")
+case("to-float32", lambda: M.to(match.float32), ValueError, "to")
+case("to-float16-keyword", lambda: M.to(dtype=match.float16), ValueError, "to")
+case("cuda", lambda: M.cuda(), RuntimeError, "cuda")
+case("type-FloatTensor", lambda: M.type("torch.FloatTensor"), ValueError, "type")
+case("Generator-cuda", lambda: match.Generator(device="cuda"), RuntimeError, "Generator")
+case("Generator-seed", lambda: match.Generator().manual_seed("a"), TypeError, "manual_seed")
+for fname, draw in {
+    "randn": lambda g: match.randn(2, generator=g),
+    "rand": lambda g: match.rand(2, generator=g),
+    "randint": lambda g: match.randint(0, 3, (2,), generator=g),
+    "randperm": lambda g: match.randperm(3, generator=g),
+    "multinomial": lambda g: match.multinomial(ROW, 1, generator=g),
+}.items():
+    case(f"{fname}-generator-int", lambda d=draw: d(1), TypeError, fname)
+case("randint-empty-range", lambda: match.randint(3, 3, (2,)), ValueError, "randint")
+case("randint-low-float", lambda: match.randint(0.5, 3, (2,)), TypeError, "randint")
+case("randint-size-str", lambda: match.randint(0, 3, "a"), TypeError, "randint")
+case("randint-no-size", lambda: match.randint(3), TypeError, "randint")
+case("randperm-zero", lambda: match.randperm(0), ValueError, "randperm")
+case("randperm-float", lambda: match.randperm(2.5), TypeError, "randperm")
+case("linspace-steps-zero", lambda: match.linspace(0, 1, 0), ValueError, "linspace")
+case("linspace-steps-float", lambda: match.linspace(0, 1, 2.5), ValueError, "linspace")
+case("linspace-start-str", lambda: match.linspace("a", 1, 3), TypeError, "linspace")
+for label, k in {"zero": 0, "too-many": 3, "float": 1.5}.items():
+    case(f"topk-k-{label}", lambda v=k: M.topk(v), ValueError, "topk")
+for op in ("topk", "sort", "argsort", "cumsum", "split", "chunk", "squeeze", "transpose"):
+    args = {"topk": (1,), "split": (1,), "chunk": (1,), "transpose": (0,)}.get(op, ())
+    name = "sort" if op == "argsort" else op
+    case(f"{op}-dim-2", lambda o=op, a=args: getattr(M, o)(*a, 2), ValueError, name)
+case("split-zero", lambda: M.split(0), ValueError, "split")
+case("split-sizes-sum", lambda: M.split([1, 5]), ValueError, "split")
+case("chunk-zero", lambda: M.chunk(0), ValueError, "chunk")
+case("chunk-str", lambda: M.chunk("a"), ValueError, "chunk")
+case("norm-p-nuc", lambda: M.norm("nuc"), ValueError, "norm")
+case("norm-p-negative", lambda: M.norm(-1), ValueError, "norm")
+case("std-correction-str", lambda: M.std(correction="a"), TypeError, "std")
+case("std-dim-2", lambda: M.std(2), ValueError, "std")
+case("unsqueeze-3d", lambda: M.unsqueeze(0), ValueError, "unsqueeze")
+case("unsqueeze-dim", lambda: ROW.unsqueeze(2), ValueError, "unsqueeze")
+case("expand-shape", lambda: ROW.expand(2, 4), ValueError, "expand")
+case("format-spec", lambda: format(M, ".3f"), TypeError, "format")
+for fname in ("sign", "topk", "sort", "cumsum", "norm", "std", "split"):
+    case(f"{fname}-function-list", lambda f=fname: getattr(match, f)([[1.0]]), TypeError, fname)
+
 # requires_grad is a bool: bool("no") is True, so anything else would silently track gradients
 # (issue 26). Each constructor names itself, before it builds anything.
 LAYER = nn.Linear(2, 2)

@@ -84,6 +84,24 @@ UNARY = {
     "pow_number": lambda a: a**3,
     "maximum_number": lambda a: match.maximum(a, 0.1),
     "minimum_number": lambda a: match.minimum(a, 0.1),
+    # torch's names, composed of the ops above (torch_surface.py, functions.py)
+    "topk1": lambda a: a.topk(2, 1).values,
+    "topk0_smallest": lambda a: a.topk(1, 0, largest=False).values,
+    "sort1": lambda a: a.sort(1).values * m(B),
+    "sort0_descending": lambda a: a.sort(0, descending=True).values * m(B),
+    "cumsum0": lambda a: a.cumsum(0),
+    "cumsum1": lambda a: a.cumsum(1),
+    "std": lambda a: a.std(),
+    "std1_biased": lambda a: a.std(1, unbiased=False),
+    "norm": lambda a: a.norm(),
+    "norm1_p3": lambda a: a.norm(3, dim=1),
+    "norm0_p1": lambda a: a.norm(1, dim=0),
+    "split1": lambda a: a.split([1, 2], dim=1)[1],
+    "chunk0": lambda a: a.chunk(2, 0)[0],
+    "squeeze_column": lambda a: a[:, 1:2].squeeze(1),
+    "unsqueeze_row": lambda a: a[0].unsqueeze(1),
+    "expand": lambda a: a[0].expand(3, -1),
+    "logsumexp1": lambda a: match.logsumexp(a, 1),
 }
 
 POSITIVE = {

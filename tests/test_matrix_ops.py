@@ -390,3 +390,238 @@ def test_max_over_dim_returns_values_and_indices_as_torch(backend: str, op: str)
 def rows_as_ints(t: object) -> list[list[int]]:
     """A torch tensor of positions as Match's 2D rows of ints."""
     return [[int(v) for v in row] for row in t.reshape(t.shape[0], -1).tolist()]
+
+
+# -- torch's names for sorting, running sums, norms and pieces, on both backends -----------------
+ROWS = random_rows(4, 5, seed=21)  # no ties, so every position is the one torch picks
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("largest", [True, False])
+def test_topk_values_indices_and_gradient(backend: str, dim: int, largest: bool) -> None:
+    k = 3
+    values, indices = match.mat(ROWS).topk(k, dim=dim, largest=largest)
+    expected = torch.tensor(ROWS).topk(k, dim=dim, largest=largest)
+    assert_close(values, expected.values, what="topk values")
+    assert indices.tolist() == rows_as_ints(expected.indices)
+    assert indices.dtype is match.long and values.dtype is match.float64
+    check_against_torch(
+        lambda m: match.topk(m, k, dim, largest).values * 1.5,
+        lambda x: torch.topk(x, k, dim, largest).values * 1.5,
+        ROWS,
+    )
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("descending", [False, True])
+def test_sort_and_argsort_as_torch(backend: str, dim: int, descending: bool) -> None:
+    values, indices = match.sort(match.mat(ROWS), dim=dim, descending=descending)
+    expected = torch.tensor(ROWS).sort(dim=dim, descending=descending)
+    assert_close(values, expected.values, what="sort values")
+    assert indices.tolist() == rows_as_ints(expected.indices)
+    assert match.mat(ROWS).argsort(dim, descending).tolist() == indices.tolist()
+    assert match.argsort(match.mat(ROWS), dim, descending).tolist() == indices.tolist()
+    check_against_torch(
+        lambda m: m.sort(dim, descending)[0] * match.mat(ROWS, requires_grad=False),
+        lambda x: x.sort(dim, descending)[0] * tensor(ROWS, requires_grad=False),
+        ROWS,
+    )
+
+
+def test_sort_keeps_ties_in_order_and_puts_nan_last(backend: str) -> None:
+    rows = [[2.0, 1.0, 2.0, NAN, 1.0]]
+    for descending in (False, True):
+        ours = match.mat(rows).sort(1, descending)
+        theirs = torch.tensor(rows).sort(dim=1, descending=descending, stable=True)
+        assert_close(ours.values, theirs.values, what="sort with ties and nan")
+        assert ours.indices.tolist() == rows_as_ints(theirs.indices)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cumsum_as_torch(backend: str, dim: int) -> None:
+    check_against_torch(lambda m: m.cumsum(dim), lambda x: x.cumsum(dim), ROWS)
+    check_against_torch(lambda m: match.cumsum(m, dim), lambda x: torch.cumsum(x, dim), [[1.5]])
+    rows = [[1.0, INF, -2.0, NAN, 3.0]]
+    assert_close(match.mat(rows).cumsum(1), torch.tensor(rows).cumsum(1), what="cumsum inf")
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1])
+@pytest.mark.parametrize("unbiased", [True, False])
+def test_std_as_torch(backend: str, dim: int | None, unbiased: bool) -> None:
+    keep = {} if dim is None else {"dim": dim, "keepdim": True}
+    check_against_torch(
+        lambda m: m.std(dim, unbiased=unbiased),
+        lambda x: x.std(unbiased=unbiased, **keep),
+        ROWS,
+    )
+    check_against_torch(
+        lambda m: match.std(m, dim, correction=0),
+        lambda x: torch.std(x, correction=0, **keep),
+        ROWS,
+    )
+
+
+@pytest.mark.parametrize("p", [2, 1, 3.0, "fro", INF])
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_norm_as_torch(backend: str, p: object, dim: int | None) -> None:
+    if p == "fro" and dim is not None:
+        pytest.skip("torch takes 'fro' over all elements only")
+    keep = {} if dim is None else {"dim": dim, "keepdim": True}
+    check_against_torch(lambda m: m.norm(p, dim), lambda x: x.norm(p, **keep), ROWS)
+    check_against_torch(lambda m: match.norm(m, p, dim), lambda x: torch.norm(x, p, **keep), ROWS)
+
+
+@pytest.mark.parametrize("dim", [0, 1])
+@pytest.mark.parametrize("size", [1, 2, 3, "sizes"])
+def test_split_as_torch(backend: str, dim: int, size: object) -> None:
+    if size == "sizes":  # a list of sizes adding up to the whole
+        size = [1, len(ROWS) - 1] if dim == 0 else [2, 1, len(ROWS[0]) - 3]
+    ours, theirs = match.mat(ROWS).split(size, dim), torch.tensor(ROWS).split(size, dim)
+    assert [p.shape for p in ours] == [tuple(p.shape) for p in theirs]
+
+    def weighted(pieces: tuple[object, ...]) -> object:
+        return sum((piece * (i + 1)).sum() for i, piece in enumerate(pieces))
+
+    check_against_torch(
+        lambda m: weighted(match.split(m, size, dim)),
+        lambda x: weighted(torch.split(x, size, dim)).reshape(1, 1),
+        ROWS,
+    )
+
+
+@pytest.mark.parametrize("dim", [0, 1])
+@pytest.mark.parametrize("chunks", [1, 2, 3, 4])
+def test_chunk_as_torch(backend: str, dim: int, chunks: int) -> None:
+    ours, theirs = match.mat(ROWS).chunk(chunks, dim), torch.tensor(ROWS).chunk(chunks, dim)
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        assert_close(a, b, what="chunk")
+    check_against_torch(
+        lambda m: match.chunk(m, chunks, dim)[-1] * 2.0,
+        lambda x: torch.chunk(x, chunks, dim)[-1] * 2.0,
+        ROWS,
+    )
+
+
+def test_squeeze_and_unsqueeze_as_torch_vectors(backend: str) -> None:
+    column = [[0.5], [-1.5], [2.0]]
+    for dim in (1, -1, None):
+        check_against_torch(
+            lambda m, d=dim: m.squeeze(d) * match.mat([[1.0, 2.0, 3.0]], requires_grad=False),
+            lambda x, d=dim: (
+                (x.squeeze() if d is None else x.squeeze(d)) * torch.tensor([1.0, 2.0, 3.0])
+            ),
+            column,
+        )
+    assert match.mat(ROWS).squeeze().shape == (4, 5) == match.mat(ROWS).squeeze(0).shape
+    row = [[0.5, -1.5, 2.0]]
+    for dim in (0, 1, -1, -2):
+        ours, theirs = match.mat(row).unsqueeze(dim), torch.tensor(row[0]).unsqueeze(dim)
+        assert ours.shape == tuple(theirs.shape)
+        check_against_torch(
+            lambda m, d=dim: match.unsqueeze(m, d) * 3.0,
+            lambda x, d=dim: x.reshape(-1).unsqueeze(d) * 3.0,
+            row,
+        )
+    with pytest.raises(ValueError, match="unsqueeze.*3-D"):
+        match.mat(ROWS).unsqueeze(0)
+    with pytest.raises(ValueError, match="unsqueeze: dim must be"):
+        match.mat(row).unsqueeze(2)
+
+
+def test_linspace_as_torch(backend: str) -> None:
+    """torch's formula (from the start in the first half, from the end in the second), so the
+    ends are exact; torch's vector kernel may round an inner point with a fused multiply-add,
+    one unit in the last place away."""
+    cases = [(-1.0, 1.0, 5), (0.0, 1.0, 7), (-math.pi, math.pi, 200), (3, -2, 11), (2.0, 5.0, 1)]
+    for start, end, steps in cases:
+        ours = match.linspace(start, end, steps)
+        theirs = torch.linspace(start, end, steps, dtype=torch.float64)
+        assert ours.shape == (1, steps) and ours.dim() == 1 and not ours.requires_grad
+        assert_close(ours, theirs, rtol=1e-15, atol=1e-15, what="linspace")
+        assert ours.tolist()[0][0] == theirs[0] and ours.tolist()[0][-1] == theirs[-1]
+
+
+def test_randint_randperm_and_generators(backend: str) -> None:
+    match.manual_seed(5)
+    ids = match.randint(3, 9, (4, 6))
+    assert ids.shape == (4, 6) and ids.dtype is match.long and not ids.requires_grad
+    assert all(isinstance(i, int) and 3 <= i < 9 for row in ids.tolist() for i in row)
+    assert match.randint(10, (32,)).shape == (1, 32)  # torch's 1-D: a row
+    assert sorted(match.randperm(12).tolist()[0]) == list(range(12))
+    assert match.randperm(12).dtype is match.long
+    # a Generator draws on its own: the same seed gives the same numbers, the global state stays
+    match.manual_seed(0)
+    before = match.get_rng_state()
+    draws = []
+    for _ in range(2):
+        g = match.Generator().manual_seed(2147483647)
+        draws.append(
+            [
+                match.randn(3, 3, generator=g).tolist(),
+                match.rand(2, generator=g).tolist(),
+                match.randint(0, 27, (5,), generator=g).tolist(),
+                match.randperm(7, generator=g).tolist(),
+                match.multinomial(match.mat([[0.2, 0.8]]), 4, True, generator=g).tolist(),
+            ]
+        )
+    assert draws[0] == draws[1]
+    assert match.get_rng_state() == before
+    match.manual_seed(2147483647)  # a Generator draws what the global one draws after its seed
+    assert match.randn(3, 3).tolist() == draws[0][0]
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda: match.zeros(2, 2, dtype=match.float32), ValueError, "zeros: dtype=match.float32"),
+        (lambda: match.randn(3, dtype=torch.float32), ValueError, "randn: dtype=match.float32"),
+        (lambda: match.tensor([1.0], dtype="float16"), ValueError, "tensor: dtype=match.float16"),
+        (lambda: match.ones(2, device="cuda"), RuntimeError, "ones: device 'cuda'"),
+        (lambda: match.randint(0, 3, (2,), device="cuda:0"), RuntimeError, "randint: device"),
+        (lambda: match.mat(ROWS).cuda(), RuntimeError, "cuda: device 'cuda'"),
+        (lambda: match.mat(ROWS).to("cuda"), RuntimeError, "to: device 'cuda'"),
+        (lambda: match.mat(ROWS).to(torch.device("cuda")), RuntimeError, "to: device 'cuda'"),
+        (lambda: match.mat(ROWS).to(match.float32), ValueError, "to: dtype=match.float32"),
+        (lambda: match.Generator(device="cuda"), RuntimeError, "Generator: device"),
+        (lambda: match.zeros(2, dtype=match.long), RuntimeError, "zeros: only float"),
+    ],
+)
+def test_dtype_and_device_errors_say_what_to_write(
+    backend: str, call: object, error: type, words: str
+) -> None:
+    with pytest.raises(error, match=words) as raised:
+        call()  # type: ignore[operator]
+    assert any(w in str(raised.value) for w in ("float64", "cpu", "requires_grad=False"))
+
+
+def test_float64_and_the_cpu_pass(backend: str) -> None:
+    m = match.zeros(2, 3, dtype=match.float64, device="cpu")
+    assert m.dtype is match.float64 and str(m.device) == "cpu" and not m.is_cuda
+    assert m.to("cpu") is m and m.to(torch.float64) is m and m.cpu() is m
+    assert m.to(match.long).dtype is match.long
+    assert match.tensor([[1, 2]], dtype=torch.int64, requires_grad=False).tolist() == [[1, 2]]
+    assert m.type() == "match.DoubleTensor" and m.long().type() == "match.LongTensor"
+
+
+def test_grad_and_data_take_torchs_methods(backend: str) -> None:
+    """`.grad.norm()`, `.grad.zero_()`, `.data.clone()`, `p.data -= lr * p.grad` and
+    `p.data.add_(p.grad, alpha=-lr)` give torch's numbers and change the same parameter."""
+    ours, theirs = match.mat(ROWS), tensor(ROWS)
+    ((ours * ours).tanh().sum()).backward()
+    (theirs * theirs).tanh().sum().backward()
+    for p in (2, 1, 3.0, INF):
+        assert_close(ours.grad.norm(p), theirs.grad.norm(p), what=f"grad.norm({p})")
+    assert f"{ours.grad.norm():.6f}" == f"{theirs.grad.norm():.6f}"
+    assert ours.grad.abs().max().item() == theirs.grad.abs().max().item()
+    kept, kept_t = ours.data.clone(), theirs.data.clone()
+    ours.data -= 0.1 * ours.grad
+    theirs.data -= 0.1 * theirs.grad
+    ours.data.add_(ours.grad, alpha=-0.05)
+    theirs.data.add_(theirs.grad, alpha=-0.05)
+    assert_close(ours, theirs, what="p.data -= lr * p.grad")
+    assert_close(kept, kept_t, what="clone kept the values before")
+    ours.grad.zero_()
+    theirs.grad.zero_()
+    assert_close(ours.grad, theirs.grad, what="zero_")
+    assert ours.grad.numel() == theirs.grad.numel() and ours.grad.size() == tuple(theirs.grad.shape)
