@@ -37,7 +37,8 @@ import stat
 from collections import Counter
 from typing import Any
 
-from .checks import check_int, is_int, is_number
+from .checks import check_flag, check_int, is_int, is_number
+from .torch_surface import check_device, device
 
 __all__ = ["save", "load", "FORMAT_VERSION", "MAX_BYTES", "MAX_DEPTH"]
 
@@ -371,14 +372,33 @@ def _read(path: PathLike, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
-def load(path: PathLike, *, max_bytes: int = MAX_BYTES) -> Any:
+def load(
+    path: PathLike,
+    map_location: Any = None,
+    *,
+    weights_only: bool | None = None,
+    max_bytes: int = MAX_BYTES,
+) -> Any:
     """Read what `save` wrote (plain dicts, lists and numbers; nothing is executed).
 
     Raises FileNotFoundError for a missing file, and ValueError naming the file (and the key
     path inside it) for anything `save` would not have written: see the module docstring.
     max_bytes caps the file's size (default 1 GiB); Python's objects take several times the
     file's size in memory.
+
+    torch's `weights_only=True` or `False` and `map_location='cpu'` are accepted so that
+    `torch.load(path, weights_only=True)` ports as it is: a Match file holds no code either
+    way (it is JSON), so both read the same; a map_location other than the CPU raises.
     """
+    if weights_only is not None:
+        check_flag(weights_only, "load", "weights_only")
+    if map_location is not None:
+        if not isinstance(map_location, (str, device)) and type(map_location).__name__ != "device":
+            raise TypeError(
+                f"load: map_location must be 'cpu' or a device, got "
+                f"{type(map_location).__name__}; drop it: Match's files hold no storages to map"
+            )
+        check_device(map_location, "load")
     check_int(max_bytes, "load", "max_bytes", 1)
     _check_path(path, "load")
     raw = _read(path, max_bytes)

@@ -56,6 +56,7 @@ UNARY: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "relu": (F.relu, TF.relu),
     "leaky_relu": (lambda x: F.leaky_relu(x, 0.2), lambda t: TF.leaky_relu(t, 0.2)),
     "sigmoid": (F.sigmoid, torch.sigmoid),
+    "logsigmoid": (F.logsigmoid, TF.logsigmoid),
     "tanh": (F.tanh, torch.tanh),
     "softmax": (lambda x: F.softmax(x, dim=1), lambda t: TF.softmax(t, dim=1)),
     "softmax-dim0": (lambda x: F.softmax(x, dim=0), lambda t: TF.softmax(t, dim=0)),
@@ -77,6 +78,7 @@ MODULES: list[tuple[str, Callable[[], Any], Callable[[], Any]]] = [
     ("Hardsigmoid", nn.Hardsigmoid, torch.nn.Hardsigmoid),
     ("Hardswish", nn.Hardswish, torch.nn.Hardswish),
     ("PReLU", nn.PReLU, torch.nn.PReLU),
+    ("LogSigmoid", nn.LogSigmoid, torch.nn.LogSigmoid),
 ]
 
 
@@ -227,3 +229,29 @@ def test_bad_input_names_the_call(call: Callable[[], Any], error: type, name: st
 )
 def test_activations_match_torch(pair: tuple) -> None:
     check_module(pair[0], pair[1], random_rows(4, 5, seed=3), what=repr(pair[0]))
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+def test_inplace_activations_compute_out_of_place(inplace: bool) -> None:
+    """`nn.ReLU(inplace=True)` and `nn.LeakyReLU(..., inplace=True)` give torch's result and
+    gradient; Match leaves the input as it was (torch overwrites it), so a program that reads
+    the input again after the layer would see its old values: the README says so."""
+    for make, make_torch in [
+        (lambda: nn.ReLU(inplace=inplace), lambda: torch.nn.ReLU(inplace=inplace)),
+        (
+            lambda: nn.LeakyReLU(0.1, inplace=inplace),
+            lambda: torch.nn.LeakyReLU(0.1, inplace=inplace),
+        ),
+    ]:
+        layer, torch_layer = make(), make_torch()
+        assert layer.inplace is inplace and repr(layer) == repr(torch_layer)
+        check_against_torch(
+            lambda x, lay=layer: lay(x * 1.0),
+            lambda t, lay=torch_layer: lay(t * 1.0),
+            X,
+        )
+        x = match.mat(X, requires_grad=False)
+        layer(x)
+        assert x.tolist() == X
+    with pytest.raises(TypeError, match="ReLU: inplace must be True or False"):
+        nn.ReLU(inplace="yes")

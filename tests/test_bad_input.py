@@ -161,6 +161,9 @@ case("unsqueeze-3d", lambda: M.unsqueeze(0), ValueError, "unsqueeze")
 case("unsqueeze-dim", lambda: ROW.unsqueeze(2), ValueError, "unsqueeze")
 case("expand-shape", lambda: ROW.expand(2, 4), ValueError, "expand")
 case("format-spec", lambda: format(M, ".3f"), TypeError, "format")
+case("ReLU-inplace-str", lambda: nn.ReLU(inplace="yes"), TypeError, "ReLU")
+case("LeakyReLU-inplace-int", lambda: nn.LeakyReLU(0.1, inplace=1), TypeError, "LeakyReLU")
+case("logsigmoid-list", lambda: nn.functional.logsigmoid([[1.0]]), TypeError, "logsigmoid")
 for fname in ("sign", "topk", "sort", "cumsum", "norm", "std", "split"):
     case(f"{fname}-function-list", lambda f=fname: getattr(match, f)([[1.0]]), TypeError, fname)
 
@@ -324,6 +327,9 @@ case("summary-shape-1d", lambda: nn.summary(nn.Linear(2, 2), (2,)), ValueError, 
 case("save-not-path", lambda: match.save(M, 3.5), TypeError, "save")
 case("load-missing", lambda: match.load("/nonexistent/x.json"), FileNotFoundError, "load")
 case("load-not-path", lambda: match.load(3.5), TypeError, "load")
+case("load-weights_only-str", lambda: match.load("x.json", weights_only="yes"), TypeError, "load")
+case("load-map_location-cuda", lambda: match.load("x.json", "cuda:0"), RuntimeError, "load")
+case("load-map_location-fn", lambda: match.load("x.json", lambda s, _: s), TypeError, "load")
 
 # --- layers ------------------------------------------------------------------------------------
 LAYER_SIZES: dict[str, tuple[Any, type[Exception]]] = {

@@ -253,6 +253,7 @@ FUNCTIONAL: dict[str, tuple[Any, list[list[list[float]]]]] = {
     "relu": (lambda F, a: F.relu(a), [A]),
     "leaky_relu": (lambda F, a: F.leaky_relu(a, 0.2), [A]),
     "sigmoid": (lambda F, a: F.sigmoid(a), [A]),
+    "logsigmoid": (lambda F, a: F.logsigmoid(a), [A]),
     "tanh": (lambda F, a: F.tanh(a), [A]),
     "softmax": (lambda F, a: F.softmax(a, dim=1), [A]),
     "log_softmax": (lambda F, a: F.log_softmax(a, dim=0), [A]),

@@ -193,3 +193,20 @@ def test_a_checkpoint_round_trips_with_its_special_values(tmp_path: Path) -> Non
     assert loaded["big"] == 10**300 and loaded["extremes"] == [[1e308, -5e-324, math.inf, -0.0]]
     assert loaded["model"] == model.state_dict()
     opt.load_state_dict(loaded["optimizer"])
+
+
+def test_load_takes_torchs_weights_only_and_map_location(tmp_path: Path) -> None:
+    """`torch.load(path, weights_only=True)` and `map_location='cpu'` port as they are: a
+    Match file is JSON and holds no code, so every form reads the same values."""
+    path = tmp_path / "model.json"
+    state = {"weight": [[1.0, -2.5]], "bias": [[0.5]]}
+    save(state, path)
+    for kwargs in (
+        {},
+        {"weights_only": True},
+        {"weights_only": False},
+        {"map_location": "cpu"},
+        {"map_location": match.device("cpu"), "weights_only": True},
+    ):
+        assert load(path, **kwargs) == state
+    assert load(path, "cpu") == state  # map_location is torch's second argument

@@ -1,5 +1,5 @@
 """The activation Modules beyond layers.py's: GELU, SiLU, ELU, Softplus, Mish, Hardtanh, ReLU6,
-Softsign, Hardsigmoid, Hardswish and PReLU, with torch.nn's names, arguments and reprs.
+Softsign, Hardsigmoid, Hardswish, LogSigmoid and PReLU, with torch.nn's names, arguments and reprs.
 
 Each checks its arguments when it is built (errors name the class) and calls the function of
 the same name in `activation_functional.py`, where the math is.
@@ -21,6 +21,7 @@ from .activation_functional import (
     hardsigmoid,
     hardswish,
     hardtanh,
+    logsigmoid,
     mish,
     prelu,
     silu,
@@ -143,6 +144,12 @@ class ReLU6(Hardtanh):
         return ""
 
 
+class LogSigmoid(_Elementwise):
+    """log(sigmoid(x)), elementwise, computed stably (see `logsigmoid`)."""
+
+    function = staticmethod(logsigmoid)
+
+
 class Softsign(_Elementwise):
     """x / (1 + |x|), elementwise."""
 
@@ -196,6 +203,7 @@ __all__ = [
     "Hardsigmoid",
     "Hardswish",
     "Hardtanh",
+    "LogSigmoid",
     "Mish",
     "PReLU",
     "ReLU6",

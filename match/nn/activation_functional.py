@@ -146,6 +146,12 @@ def sigmoid(input: Matrix) -> Matrix:
     return _matrix(input, "sigmoid").sigmoid()
 
 
+def logsigmoid(input: Matrix) -> Matrix:
+    """log(sigmoid(x)), computed stably as -softplus(-x): min(x, 0) - log(1 + e^-|x|), so a
+    large negative x gives x (not log(0) = -inf); its gradient is 1 - sigmoid(x)."""
+    return -(-_matrix(input, "logsigmoid")).softplus()
+
+
 def tanh(input: Matrix) -> Matrix:
     """Hyperbolic tangent (Matrix.tanh)."""
     return _matrix(input, "tanh").tanh()
@@ -214,6 +220,7 @@ __all__ = [
     "leaky_relu",
     "linear",
     "log_softmax",
+    "logsigmoid",
     "mish",
     "prelu",
     "relu",

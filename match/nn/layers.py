@@ -81,7 +81,17 @@ class Linear(Module):
 
 
 class ReLU(Module):
-    """max(x, 0), elementwise."""
+    """max(x, 0), elementwise. `inplace=True` is accepted for torch's programs and computes
+    out of place: the result is the same, and Match's graph keeps the input's values."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        """inplace: accepted, see the class docstring."""
+        super().__init__()
+        self.inplace = check_flag(inplace, "ReLU", "inplace")
+
+    def extra_repr(self) -> str:
+        """`inplace=True` when given, as torch prints it."""
+        return "inplace=True" if self.inplace else ""
 
     def forward(self, x: Matrix) -> Matrix:
         """relu(x)."""
@@ -89,12 +99,14 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    """x where x > 0, else negative_slope * x."""
+    """x where x > 0, else negative_slope * x. `inplace=True` is accepted and computes out of
+    place, as `ReLU`'s."""
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
-        """Slope for negative inputs (torch's default 0.01)."""
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        """Slope for negative inputs (torch's default 0.01); inplace: see `ReLU`."""
         super().__init__()
         self.negative_slope = check_real(negative_slope, "LeakyReLU", "negative_slope")
+        self.inplace = check_flag(inplace, "LeakyReLU", "inplace")
 
     def forward(self, x: Matrix) -> Matrix:
         """leaky_relu(x)."""
@@ -102,7 +114,8 @@ class LeakyReLU(Module):
 
     def extra_repr(self) -> str:
         """The slope."""
-        return f"negative_slope={self.negative_slope}"
+        inplace = ", inplace=True" if self.inplace else ""
+        return f"negative_slope={self.negative_slope}{inplace}"
 
 
 class Sigmoid(Module):
