@@ -41,7 +41,13 @@ from .shapes import (
     normalize_key,
     size_args,
 )
-from .torch_surface import TorchMethods, ValuesIndices, torch_index, torch_key
+from .torch_surface import (
+    TorchMethods,
+    ValuesIndices,
+    check_positions_compare,
+    torch_index,
+    torch_key,
+)
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)  # erf's derivative at 0
 
@@ -544,18 +550,22 @@ class Matrix(Node, TorchMethods):
 
     def reshape(self, *shape: Any) -> Matrix:
         """The same values in a new shape (row-major order): `reshape(n, m)` or `reshape((n, m))`;
-        one size may be -1."""
+        one size may be -1. `reshape(-1)` (or `reshape(n)`) is the (1, n) row, torch's 1-D."""
         return self.__reshape(shape, "reshape")
 
     def __reshape(self, shape: tuple[Any, ...], op: str) -> Matrix:
-        """reshape and view: errors name op."""
+        """reshape and view: errors name op. One size (torch's 1-D `view(-1)`) is a row."""
+        if len(shape) == 1 and not isinstance(shape[0], (tuple, list)):
+            shape = (1, shape[0])
         nrow, ncol = size_args(shape, op)
 
         def backward(g: List2D) -> None:
             # reshaping moves values without changing them: reshape the gradient back
             self._accumulate(g.reshape(*self.shape))
 
-        return _result("reshape", self.data.reshape(nrow, ncol, op), (self,), backward)
+        out = _result("reshape", self.data.reshape(nrow, ncol, op), (self,), backward)
+        out._integer = self._integer  # positions stay positions (`targets.view(B * T)`)
+        return out
 
     def __getitem__(self, key: Any) -> Matrix:
         """m[i] (row i, 1xN), m[i, j] (1x1), m[a:b], m[::-1] (negative steps work), m[:, j]
@@ -726,6 +736,7 @@ class Matrix(Node, TorchMethods):
 
     # -- comparisons: 0/1 matrices, with no gradient ----------------------------------------
     def __compare(self, rhs: Any, op: str) -> Matrix:
+        check_positions_compare(self, rhs, op)
         other = self._operand(rhs, op).data
         return Matrix(getattr(self.data, f"__{op}__")(other), requires_grad=False)
 

@@ -235,6 +235,11 @@ class TorchMethods:
             if isinstance(key, Matrix) and not key._integer and key.shape == self.shape:
                 self._write("setitem", where(key, value, self))
                 return
+            if isinstance(key, Matrix) and self.nrow == 1:  # v[ix] = value: elements of a row
+                picked = set(torch_key(key, (key.numel(), 1), "setitem"))
+                flags = [[1.0 if j in picked else 0.0 for j in range(self.ncol)]]
+                self._write("setitem", where(Matrix(self.data.new_rows(flags), False), value, self))
+                return
             data = self.data.copy()
             data[torch_key(key, self.shape, "setitem")] = (
                 value.data if isinstance(value, Matrix) else value
@@ -502,6 +507,22 @@ class TorchMethods:
         return repr(self)
 
 
+def check_positions_compare(a: Matrix, b: Any, op: str) -> None:
+    """Refuse `pred.argmax(1) == y` where pred.argmax(1) is Match's (n, 1) column and y a (1, n)
+    row of labels: torch compares two 1-D vectors, Match would broadcast to (n, n) and count
+    the wrong thing silently."""
+    if not (getattr(a, "_integer", False) and getattr(b, "_integer", False)):
+        return
+    shapes = {a.shape, b.shape}
+    n = max(a.shape[0], a.shape[1])
+    if n > 1 and shapes == {(n, 1), (1, n)}:
+        raise ValueError(
+            f"{op}: comparing {a.shape} positions with {b.shape} positions would broadcast to "
+            f"({n}, {n}), where torch compares two 1-D vectors; torch's argmax(1) is Match's "
+            "(n, 1) column: write pred.argmax(1).squeeze(1) == y (two (1, n) rows)"
+        )
+
+
 def vector(m: Matrix | None) -> Any:
     """m marked as a torch vector, a (1, n) row whose `dim()` is 1 (a bias, a norm's weight)."""
     if m is not None:
@@ -549,6 +570,14 @@ def torch_key(key: Any, shape: tuple[int, int], op: str) -> Any:
             f"{op}: None in an index adds a dimension, and Match's matrices are 2D; use "
             "m.unsqueeze(1) or m.T for a column, m.reshape(n, m) for other shapes"
         )
+    if len(parts) == 2 and isinstance(parts[1], list):  # m[:, [j]], nanoGPT's v[:, [-1]]
+        if len(parts[1]) != 1 or not isinstance(plain_scalar(parts[1][0]), int):
+            raise IndexError(
+                f"{op}: columns take an int, a slice or a list of one int (m[:, [j]]); for "
+                f"several columns write m.T[{parts[1]!r:.40}].T"
+            )
+        j = plain_scalar(parts[1][0])
+        parts[1] = slice(j, j + 1 if j != -1 else None)
     for i, part in enumerate(parts):
         if isinstance(part, Matrix):
             if not part._integer and any(
@@ -573,6 +602,7 @@ __all__ = [
     "TorchMethods",
     "ValuesIndices",
     "check_device",
+    "check_positions_compare",
     "check_dtype",
     "device",
     "dtype",

@@ -24,6 +24,7 @@ from tests.tutorials import (
     assert_same_numbers,
     assert_same_weights,
     attention,
+    bigram,
     autoencoder,
     char_gru,
     copy_weights,
@@ -34,6 +35,7 @@ from tests.tutorials import (
     poly_autograd,
     poly_function,
     poly_nn,
+    quickstart,
 )
 
 torch = pytest.importorskip("torch")
@@ -281,3 +283,34 @@ def test_makemore_mlp_matches_torch() -> None:
     assert_same_numbers(ours, theirs, "makemore losses")
     for p, q in zip(ours_params, theirs_params):
         assert_close(p, q, what="makemore parameter")
+
+
+# -- 10. PyTorch's Quickstart: DataLoader, train and test loops, save and load -------------------
+def test_quickstart_matches_torch(tmp_path: Path) -> None:
+    X, y = load_digits("train")
+    X = [[v / 16 for v in row] for row in X[:96]]
+    data = (X[:64], y[:64], X[64:96], y[64:96])
+    ours, theirs = twins(quickstart)
+    ours_numbers = quickstart.run(match, ours, data, str(tmp_path / "model.json"))
+    theirs_numbers = quickstart.run(torch, theirs, data, str(tmp_path / "model.pth"))
+    assert learned(ours_numbers[:4] + ours_numbers[-6:-2])
+    assert_same_numbers(ours_numbers, theirs_numbers, "quickstart losses and accuracies")
+    assert_same_weights(ours, theirs, "quickstart")
+
+
+# -- 11. nanoGPT's bigram model: Embedding, view(B*T, C), AdamW, generate ------------------------
+def test_bigram_matches_torch() -> None:
+    draw = __import__("random").Random(1)
+    text = [0]
+    for _ in range(199):  # a learnable text: the next id is 3 or 4 after the last
+        text.append((text[-1] + 3 + draw.randrange(2)) % 12)
+    starts = [[draw.randrange(len(text) - 9) for _ in range(4)] for _ in range(20)]
+    batches = [([text[i : i + 8] for i in ix], [text[i + 1 : i + 9] for i in ix]) for ix in starts]
+    uniforms = [draw.random() for _ in range(10)]
+    ours, theirs = twins(bigram)
+    ours_losses, ours_ids = bigram.run(match, ours, batches, uniforms)
+    theirs_losses, theirs_ids = bigram.run(torch, theirs, batches, uniforms)
+    assert learned(ours_losses)
+    assert_same_numbers(ours_losses, theirs_losses, "bigram losses")
+    assert ours_ids == theirs_ids
+    assert_same_weights(ours, theirs, "bigram")
