@@ -779,6 +779,11 @@ class List2D:
         """self: a List2D has no graph to cut."""
         return self
 
+    @property
+    def data(self) -> List2D:
+        """self: torch's `x.grad.data` (a List2D already holds values without a graph)."""
+        return self
+
     def norm(self, p: Number = 2) -> List2D:
         """The p-norm of all elements, as a 1x1 List2D: (sum |x|^p)^(1/p)."""
         p = check_number(p, "norm", "p")

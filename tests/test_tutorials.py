@@ -24,10 +24,11 @@ from tests.tutorials import (
     assert_same_numbers,
     assert_same_weights,
     attention,
-    bigram,
     autoencoder,
+    bigram,
     char_gru,
     copy_weights,
+    fgsm,
     finetune,
     makemore_mlp,
     mlp,
@@ -36,6 +37,8 @@ from tests.tutorials import (
     poly_function,
     poly_nn,
     quickstart,
+    sampling,
+    vae,
 )
 
 torch = pytest.importorskip("torch")
@@ -314,3 +317,42 @@ def test_bigram_matches_torch() -> None:
     assert_same_numbers(ours_losses, theirs_losses, "bigram losses")
     assert ours_ids == theirs_ids
     assert_same_weights(ours, theirs, "bigram")
+
+
+# -- 12. FGSM: the input's gradient, data.grad.data.sign(), clamp --------------------------------
+def test_fgsm_matches_torch() -> None:
+    X, y = load_digits("test")
+    images = [[v / 16 for v in row] for row in X[:6]]
+    ours, theirs = twins(fgsm)
+    ours_out = fgsm.run(match, ours, images, y[:6], epsilon=0.1)
+    theirs_out = fgsm.run(torch, theirs, images, y[:6], epsilon=0.1)
+    assert_same_numbers(ours_out[0], theirs_out[0], "fgsm losses")
+    assert ours_out[1] == theirs_out[1]
+    assert_close(ours_out[2], theirs_out[2], what="perturbed images")
+    assert any(v not in (0.0, 1.0) for row in ours_out[2] for v in row)
+
+
+# -- 13. top-k and top-p sampling ----------------------------------------------------------------
+def test_top_k_top_p_sampling_matches_torch() -> None:
+    rows = random_rows(5, 10, seed=4, low=-3.0, high=3.0)
+    draws = [0.05, 0.3, 0.5, 0.75, 0.99]
+    settings = [(0, 1.0), (3, 1.0), (0, 0.7), (5, 0.9), (1, 1.0)]
+    ours_probs, ours_ids = sampling.run(match, rows, draws, settings)
+    theirs_probs, theirs_ids = sampling.run(torch, rows, draws, settings)
+    assert_close(ours_probs, theirs_probs, what="filtered probabilities")
+    assert ours_ids == theirs_ids
+    kept = [sum(p > 0 for p in probs) for probs in ours_probs[:5]]
+    assert kept[0] == 10 and kept[1] == 3 and kept[4] == 1
+
+
+# -- 14. VAE: reparameterization with the noise passed in, BCE + KLD -----------------------------
+def test_vae_matches_torch() -> None:
+    images = digit_images(32)
+    match.manual_seed(3)
+    noise = [match.randn(8, 4).tolist() for _ in range(4)] * 2
+    images = images * 2
+    ours, theirs = twins(vae)
+    ours_losses = vae.run(match, ours, images, noise)
+    assert learned(ours_losses)
+    assert_same_numbers(ours_losses, vae.run(torch, theirs, images, noise), "vae losses")
+    assert_same_weights(ours, theirs, "vae")
