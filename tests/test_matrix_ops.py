@@ -625,3 +625,29 @@ def test_grad_and_data_take_torchs_methods(backend: str) -> None:
     theirs.grad.zero_()
     assert_close(ours.grad, theirs.grad, what="zero_")
     assert ours.grad.numel() == theirs.grad.numel() and ours.grad.size() == tuple(theirs.grad.shape)
+
+
+def test_one_dimensional_idioms_as_rows(backend: str) -> None:
+    """`view(-1)` is the (1, n) row and keeps positions, `m[:, [j]]` is column j, `v[ix] = x`
+    writes elements of a row, `x.grad.data` is the gradient; and `pred.argmax(1) == y` with a
+    (1, n) row of labels raises instead of broadcasting to (n, n)."""
+    check_against_torch(lambda m: m.view(-1) * 2.0, lambda x: x.view(-1) * 2.0, ROWS)
+    check_against_torch(lambda m: m.reshape(20), lambda x: x.reshape(20), ROWS)
+    targets = match.tensor([[1, 0], [2, 1]], dtype=match.long, requires_grad=False)
+    assert targets.view(-1).dtype is match.long and targets.view(-1).tolist() == [[1, 0, 2, 1]]
+    check_against_torch(lambda m: m[:, [-1]] + m[:, [0]], lambda x: x[:, [-1]] + x[:, [0]], ROWS)
+    logits, theirs = match.mat([ROWS[0]], requires_grad=False), torch.tensor(ROWS[0])
+    with match.no_grad():
+        logits[match.tensor([0, 3], dtype=match.long)] = -INF
+    theirs[torch.tensor([0, 3])] = -INF
+    assert_close(logits, theirs, what="v[ix] = value")
+    x = match.mat(ROWS)
+    (x * x).sum().backward()
+    assert x.grad.data is x.grad
+    pred = match.mat(ROWS, requires_grad=False)
+    y = match.tensor([1, 0, 4, 2], dtype=match.long)
+    with pytest.raises(ValueError, match=r"eq: .*argmax\(1\).squeeze\(1\) == y"):
+        pred.argmax(1) == y  # noqa: B015
+    hits = (pred.argmax(1).squeeze(1) == y).type(match.float64).sum().item()
+    expected = (torch.tensor(ROWS).argmax(1) == torch.tensor([1, 0, 4, 2])).sum().item()
+    assert hits == expected
