@@ -425,8 +425,8 @@ function startWorker() {
 const handlers = {
   ready() {
     state.ready = true;
-    setStatus("ready", "ready: press Trace");
-    if (state.autoplay || params.has("code") || params.has("example")) traceProgram();
+    setStatus("ready", "ready");
+    traceProgram(); // the program in the editor, so that the graph is there to step through
   },
   failed({ error }) {
     write(`Python could not start: ${error}\n`, "stderr");
