@@ -14,7 +14,14 @@ HERE = Path(__file__).resolve().parent
 
 # The order to read them in (the README's): each builds on the one before. A demo not named
 # here comes after these, alphabetically.
-ORDER = ["demo_linear", "demo_neuron", "demo_classifier", "demo_digits", "demo_sequence"]
+ORDER = [
+    "demo_linear",
+    "demo_neuron",
+    "demo_backprop",
+    "demo_classifier",
+    "demo_digits",
+    "demo_sequence",
+]
 
 
 def _rank(path: Path) -> tuple[int, str]:

@@ -13,6 +13,7 @@ machine (measured on 2-core machines: 17 s on one, 35 to 66 s on others), or a f
     python -m match --help
     python -m match demos                # list the demos that ship with Match
     python -m match demos digits --quick # run one (quick: less data, fewer epochs)
+    python -m match backprop "CODE"      # step through the backward pass of CODE's `loss`
 
 It fails in one line with exit status 2, never a traceback, when an option is bad, a backend is
 missing, the run would not fit in memory, or standard output cannot be written (closed, or a
@@ -98,7 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
             "%(prog)s [-h] [--epochs N] [--hidden N] [--lr X] [--batch-size N]\n"
             "                       [--optimizer {adam,sgd}] [--seed N] "
             "[--accel {python,numpy,cupy}]\n"
-            "       %(prog)s demos [NAME] [--quick]"
+            "       %(prog)s demos [NAME] [--quick]\n"
+            "       %(prog)s exercises {make,check,list} ...\n"
+            "       %(prog)s backprop CODE | --example NAME"
         ),
         description=(
             "Train a small neural network (an MLP) to read handwritten digits, in pure Python "
@@ -490,6 +493,40 @@ def demos(argv: Sequence[str]) -> int:
     return 0
 
 
+def backprop(argv: Sequence[str]) -> int:
+    """`python -m match backprop "CODE"`: run CODE (Python that defines `loss`, with `match`
+    imported) and print each step of `loss.backward()`: the node, the gradient arriving at it,
+    its closure's source, and each input's gradient before and after (`match.tools.backprop`).
+
+    A CODE that fails, or defines no `loss`, gives one line on stderr and status 2.
+    """
+    from match.tools.backprop import EXAMPLES, ProgramError, trace_program
+
+    parser = argparse.ArgumentParser(
+        prog=f"{PROG} backprop",
+        description=(
+            "Run CODE, Python that defines `loss` (`match` is imported), then step through "
+            "loss.backward(): each node, the gradient arriving at it, its backward closure, and "
+            "each input's gradient before and after."
+        ),
+        epilog=f'Example: {PROG} backprop "x = match.mat([[2.0]]); loss = (x * x).sum()"',
+    )
+    parser.add_argument("code", nargs="?", metavar="CODE", help="the program to trace")
+    parser.add_argument(
+        "--example", choices=list(EXAMPLES), help="trace one of the page's example programs"
+    )
+    args = parser.parse_args(argv)
+    if (args.code is None) == (args.example is None):
+        parser.error(f"give either CODE or --example NAME ({', '.join(EXAMPLES)})")
+    code = EXAMPLES[args.example] if args.example else args.code
+    try:
+        trace, _ = trace_program(code, "CODE")
+    except ProgramError as error:
+        parser.exit(2, f"{parser.prog}: error: {error}\n")
+    print(trace.text())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (argparse exits 2 on bad options).
 
@@ -504,11 +541,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from match.exercises import main as exercises
 
         return exercises(argv[1:])
+    if argv[:1] == ["backprop"]:
+        return backprop(argv[1:])
     parser = build_parser()
     if argv and not argv[0].startswith("-"):  # a word where only options may be: a command?
-        hint = _did_you_mean(argv[0], ["demos"])
+        hint = _did_you_mean(argv[0], ["demos", "exercises", "backprop"])
         parser.error(
-            f"unknown command {argv[0]!r}{hint}: the only command is 'demos' "
+            f"unknown command {argv[0]!r}{hint}: the commands are 'demos', 'exercises' and "
+            "'backprop' "
             f"({PROG} demos lists the demos); training takes options only"
         )
     args = parser.parse_args(argv)

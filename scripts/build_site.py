@@ -7,7 +7,9 @@ The output is one self-contained folder to put on any static web server (or to s
 with `python -m http.server -d site`): the page (web/), the Pyodide runtime and standard library
 (no other Pyodide packages), the Ace editor, the Plotly chart library, a wheel of Match built
 from this checkout, the demo sources, the API reference (api/, made by pdoc from the
-docstrings), the README as a page (readme.html) and Match's source as plain text (source/).
+docstrings), the README as a page (readme.html), Match's source as plain text (source/), and
+backprop.html, which steps through a program's backward pass (its example programs are
+match/tools/backprop.py's EXAMPLES, written into site.json).
 The page loads nothing from outside its folder.
 
 pdoc (pinned in requirements-site.txt) renders the reference: a maintained tool whose output
@@ -20,6 +22,7 @@ The wheel is built from a copy of the source tree in a temporary folder, so no b
 from __future__ import annotations
 
 import argparse
+import ast
 import html
 import importlib.util
 import json
@@ -107,6 +110,16 @@ def load_demos_module() -> object:
     return module
 
 
+def backprop_examples() -> dict[str, str]:
+    """The example programs of backprop.html: EXAMPLES in match/tools/backprop.py, read without
+    importing Match."""
+    source = (ROOT / "match" / "tools" / "backprop.py").read_text(encoding="utf-8")
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "EXAMPLES":
+            return ast.literal_eval(node.value)
+    sys.exit("build_site: no EXAMPLES in match/tools/backprop.py")
+
+
 def emptied(out: Path, script: str) -> Path:
     """`out`, resolved and removed, ready to be written; never a folder holding the checkout."""
     out = out.resolve()
@@ -152,7 +165,8 @@ PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
 <link rel="icon" href="data:,"><link rel="stylesheet" href="{up}style.css"></head>
 <body class="doc"><nav class="doclinks"><a href="{up}index.html">Demos</a>
-<a href="{up}readme.html">README</a> <a href="{up}api/index.html">API reference</a>
+<a href="{up}backprop.html">Backprop step by step</a> <a href="{up}readme.html">README</a>
+<a href="{up}api/index.html">API reference</a>
 <a href="{up}source/index.html">Source</a></nav><main class="doc">{body}</main></body></html>
 """
 
@@ -221,7 +235,12 @@ def build(out: Path) -> Path:
     build_api(out / "api")
     build_readme(out)
     build_source(out)
-    manifest = {"wheel": wheel.name, "demos": demos, "version": load_version()}
+    manifest = {
+        "wheel": wheel.name,
+        "demos": demos,
+        "version": load_version(),
+        "backprop_examples": backprop_examples(),
+    }
     (out / "site.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return out
 

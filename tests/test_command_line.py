@@ -161,14 +161,14 @@ def test_unknown_demos_are_listed_by_their_short_names(capsys) -> None:
         main(["demos", "lineer"])
     err = capsys.readouterr().err
     assert "(did you mean 'linear'?)" in err
-    assert "choose from: linear, neuron, classifier, digits, sequence" in err
+    assert "choose from: linear, neuron, backprop, classifier, digits, sequence" in err
     assert "demo_" not in err.split("choose from:")[1]
 
 
 def test_demos_are_listed_in_reading_order(capsys) -> None:
     assert main(["demos"]) == 0
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()[:5]]
-    assert names == ["linear", "neuron", "classifier", "digits", "sequence"]
+    assert names == ["linear", "neuron", "backprop", "classifier", "digits", "sequence"]
 
 
 def test_demo_output_as_a_script_has_its_headings(capsys) -> None:

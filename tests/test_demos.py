@@ -12,12 +12,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMOS = ROOT / "demos"
-NAMES = ["demo_linear", "demo_neuron", "demo_classifier", "demo_digits", "demo_sequence"]
+NAMES = [
+    "demo_linear",
+    "demo_neuron",
+    "demo_backprop",
+    "demo_classifier",
+    "demo_digits",
+    "demo_sequence",
+]
 
 # A line each demo prints near its end, to be sure it ran through.
 ENDINGS = {
     "demo_linear": "learned  w =",
     "demo_neuron": "neuron says",
+    "demo_backprop": "the trace agrees with backward: True",
     "demo_classifier": "spirals test accuracy:",
     "demo_digits": "mistakes:",
     "demo_sequence": "after training:",

@@ -2,7 +2,8 @@
 site (scripts/build_site.py) in headless Chromium.
 
 The browser tests build the site, serve it on 127.0.0.1 with http.server, run every demo in
-quick mode and a snippet in the scratch cell, and check that no request left 127.0.0.1. They
+quick mode and a snippet in the scratch cell, play programs on backprop.html and compare its
+trace with CPython's, and check that no request left 127.0.0.1. They
 need node's packages (`npm ci`), playwright (pip) and Debian's `chromium`, and skip saying which
 is missing; with MATCH_SITE_REQUIRED=1 (set by .ci/run) a missing piece fails instead.
 """
@@ -10,16 +11,19 @@ is missing; with MATCH_SITE_REQUIRED=1 (set by .ci/run) a missing piece fails in
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
 import sys
+import urllib.parse
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from match.tools.backprop import EXAMPLES, trace_program
 from tests.browser import launch, missing_tools, require, serve, watched_page
 from tests.test_demos import ENDINGS, NAMES
 
@@ -257,6 +261,128 @@ def test_the_built_site_is_self_contained(tmp_path: Path) -> None:
     assert "source/match/autograd.py.txt" in names
     (wheel,) = out.glob("match_autodiff-*.whl")
     assert "match/demos/demo_linear.py" in zipfile.ZipFile(wheel).namelist()
-    for text_file in ("index.html", "app.js", "worker.js", "style.css"):
+    assert {"backprop.html", "backprop.js"} <= names
+    manifest = json.loads((out / "site.json").read_text(encoding="utf-8"))
+    assert manifest["backprop_examples"] == EXAMPLES
+    files = ("index.html", "app.js", "worker.js", "style.css", "backprop.html", "backprop.js")
+    for text_file in files:
         text = (out / text_file).read_text(encoding="utf-8")
         assert "http://" not in text and "https://" not in text, text_file
+
+
+# ---------------------------------------------------------------------------------------------
+# backprop.html: the real Match in Pyodide, step by step, against CPython's trace
+# ---------------------------------------------------------------------------------------------
+
+BACKPROP_PROGRAMS = {
+    **EXAMPLES,
+    "shared_matmul": (
+        "a = match.mat([[1.0, 2.0], [0.5, -1.0]])\n"
+        "s = a @ a\n"
+        "loss = (s * a).sum() + s.exp().mean()\n"
+    ),
+}
+
+
+def _close(page_value: object, python_value: object, path: str = "") -> None:
+    """The page's trace equals CPython's: the same structure and strings, numbers within
+    rounding (Pyodide's libm may differ from the machine's in the last bit)."""
+    if isinstance(python_value, float) and isinstance(page_value, (int, float)):
+        assert abs(page_value - python_value) <= 1e-12 * max(1.0, abs(python_value)), path
+    elif isinstance(python_value, dict):
+        assert isinstance(page_value, dict) and page_value.keys() == python_value.keys(), path
+        for key in python_value:
+            _close(page_value[key], python_value[key], f"{path}.{key}")
+    elif isinstance(python_value, list):
+        assert isinstance(page_value, list) and len(page_value) == len(python_value), path
+        for k, (a, b) in enumerate(zip(page_value, python_value)):
+            _close(a, b, f"{path}[{k}]")
+    else:
+        assert page_value == python_value, path
+
+
+@pytest.mark.parametrize("name", BACKPROP_PROGRAMS)
+def test_backprop_page_plays_a_program_as_cpython_traces_it(
+    page: object, site: str, name: str
+) -> None:
+    code = BACKPROP_PROGRAMS[name]
+    page.goto(f"{site}backprop.html?code={urllib.parse.quote(code)}&autoplay=1")
+    status = _wait_for_end(page)
+    assert status == "done", page.inner_text("#output")
+    in_page = page.evaluate("window.matchTrace")
+    trace, _ = trace_program(code)
+    _close(in_page, json.loads(trace.to_json()))
+    steps = len(trace.steps)
+    assert page.inner_text("#state") == f"step {steps} of {steps}: backward is done"
+    # the last step is on show: its node highlighted, its closure's source and its updates
+    last = trace.steps[-1]
+    assert page.locator(f'#graph .node.current[data-id="{last["node"]}"]').count() == 1
+    assert page.inner_text("#detail pre.source") == last["source"].rstrip("\n")
+    assert page.locator("#detail .update").count() == len(last["updates"])
+    assert page.locator("#graph .node").count() == len(trace.nodes)
+
+
+def test_backprop_page_steps_back_and_forth_and_shows_what_adds_up(page: object, site: str) -> None:
+    page.goto(f"{site}index.html")
+    page.click('header a[href="backprop.html"]')  # linked from the index
+    page.wait_for_function("document.body.dataset.status === 'traced'", timeout=DEMO_TIMEOUT_MS)
+    assert page.input_value("#examples") == "neuron"  # the first example, traced at load
+    assert page.inner_text("#detail h3") == "Before backward"
+    page.select_option("#examples", "shared")
+    page.wait_for_function(
+        "window.matchTrace && window.matchTrace.steps.length === 4", timeout=DEMO_TIMEOUT_MS
+    )
+    page.click("#step")
+    assert "Step 1 of 4" in page.inner_text("#detail h3")
+    assert "d loss / d loss = 1" in page.inner_text("#detail")
+    for _ in range(2):
+        page.click("#step")
+    detail = page.inner_text("#detail")  # step 3: y * y sends y two shares, added up
+    assert "Step 3 of 4" in detail and detail.count("Gradients add up") == 2
+    assert "second share from this same closure" in detail
+    page.click("#back")
+    assert "Step 2 of 4" in page.inner_text("#detail h3")
+    page.click("#reset")
+    assert page.inner_text("#detail h3") == "Before backward"
+    assert page.locator("#graph .node .grad").all_text_contents() == [""] * 5
+    page.click("#play")
+    page.wait_for_function("document.body.dataset.status === 'done'", timeout=DEMO_TIMEOUT_MS)
+    assert page.text_content("#graph .node[data-id='0'] .grad") == "∇ [16.5, -1.5]"
+
+    page.select_option("#examples", "broadcast")
+    page.wait_for_function(
+        "window.matchTrace && window.matchTrace.steps.length === 3", timeout=DEMO_TIMEOUT_MS
+    )
+    page.evaluate("matchBackprop.go(3)")
+    detail = page.inner_text("#detail")
+    assert "Broadcast:" in detail and "sums the gradient over its rows" in detail
+    assert "sent (3×2)" in detail
+
+
+def test_backprop_page_reports_a_failing_program(page: object, site: str) -> None:
+    for code, message in [
+        ("x = 1\n", "defines no `loss`"),
+        ("loss = 1 / 0\n", "ZeroDivisionError: division by zero"),
+    ]:
+        page.goto(f"{site}backprop.html?code={urllib.parse.quote(code)}&autoplay=1")
+        assert _wait_for_end(page) == "error"
+        assert message in page.inner_text("#output")
+        assert page.evaluate("window.matchTrace") is None
+
+
+def test_the_exercise_grader_runs_in_the_browser(page: object, site: str) -> None:
+    """`python -m match exercises check`'s grader is pure Python: in the page's Pyodide it grades
+    the installed Match (the real source, so every exercise passes), offline."""
+    page.goto(f"{site}index.html")
+    page.wait_for_function("document.body.dataset.status === 'ready'", timeout=DEMO_TIMEOUT_MS)
+    page.evaluate(
+        "code => matchSite.editors.scratch.setValue(code)",
+        "import match\n"
+        "from match.exercises.check import grade, report\n"
+        "print(report(grade(match)).splitlines()[-1])\n",
+    )
+    page.click("#run-scratch")
+    status, output = _wait_for_end(page), page.inner_text("#output")
+    assert status == "done", output
+    score = output.strip().splitlines()[-1]
+    assert score.startswith("score: ") and score.split()[1].split("/")[0] == score.split("/")[-1]

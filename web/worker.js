@@ -4,6 +4,8 @@
 // namespace; the scratch cell (scratch: true) runs in the last demo's, so it sees its variables.
 // Messages to the page: {type: "ready"}, {type: "out", text, stream: "stdout" | "stderr"},
 // {type: "figure", json}, {type: "done", ok}, {type: "failed", error} (Python did not start).
+// backprop.html sends {type: "trace", code} instead: the code runs and its `loss`'s backward is
+// traced (match.tools.backprop.trace_program); the answer is {type: "traced", json, error}.
 // Stop is the page terminating this worker and starting a new one: a running Python loop cannot
 // be interrupted from outside without cross-origin isolation, which a plain web server lacks.
 
@@ -35,6 +37,23 @@ def _match_run(code, filename, quick, scratch):
         sys.stdout.flush()
         sys.stderr.flush()
     return True
+
+def _match_trace(code):
+    """Run code, trace its loss's backward; the trace as JSON, or "" after printing the error."""
+    from match.tools.backprop import ProgramError, trace_program
+
+    try:
+        trace, _ = trace_program(code, "program.py")
+        return trace.to_json()
+    except ProgramError as error:
+        cause = error.__cause__
+        if cause is not None and not isinstance(cause, (TypeError, ValueError, RuntimeError)):
+            traceback.print_exception(type(cause), cause, cause.__traceback__.tb_next)
+        print(error, file=sys.stderr)
+        return ""
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
 `;
 
 function writer(stream) {
@@ -72,6 +91,19 @@ ready.then(
 onmessage = async (event) => {
   const { code, filename, quick, scratch } = event.data;
   const pyodide = await ready;
+  if (event.data.type === "trace") {
+    const trace = pyodide.globals.get("_match_trace");
+    let json = "";
+    try {
+      json = trace(code);
+    } catch (error) {
+      postMessage({ type: "out", stream: "stderr", text: String(error) + "\n" });
+    } finally {
+      trace.destroy();
+    }
+    postMessage({ type: "traced", json });
+    return;
+  }
   const run = pyodide.globals.get("_match_run");
   let ok = false;
   try {

@@ -12,3 +12,19 @@ Read the file for what you want to do:
 
 Nothing in the training path imports these modules.
 """
+
+from typing import Any
+
+__all__ = ["BackwardTrace", "trace_backward"]
+
+
+def __getattr__(name: str) -> Any:
+    """`trace_backward` and `BackwardTrace` (in `backprop.py`) are imported on first use, so
+    that `import match` does not load them."""
+    if name in __all__:
+        from . import backprop
+
+        value = getattr(backprop, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
