@@ -167,7 +167,7 @@ def test_unknown_demos_are_listed_by_their_short_names(capsys) -> None:
 
 def test_demos_are_listed_in_reading_order(capsys) -> None:
     assert main(["demos"]) == 0
-    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()[:5]]
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()[:6]]
     assert names == ["linear", "neuron", "backprop", "classifier", "digits", "sequence"]
 
 
