@@ -1,6 +1,6 @@
 """Redraw the README's pictures in docs/images/, each made by the project itself.
 
-    python scripts/make_pictures.py            # all three (or name some: site graph boundary)
+    python scripts/make_pictures.py            # all four (or name some: site backprop graph)
 
 - `boundary.png`: the decision boundary that demos/demo_classifier.py draws on the moons (its
   own figure, through match.plotting and matplotlib; needs `pip install matplotlib`);
@@ -8,7 +8,9 @@
   (needs Graphviz's `dot` program);
 - `site.png`: the top of the browser page (scripts/build_site.py) at 1280 px after running
   the linear demo, taken by headless Chromium (needs what tests/test_site.py needs: `npm ci`,
-  playwright, chromium and pdoc).
+  playwright, chromium and pdoc);
+- `backprop.png`: the site's backprop.html on the "shared" example at step 3, where `y * y`
+  sends y two gradients that add up (the same tools as site.png).
 
 A picture whose tool is missing is skipped with a line that says what to install; the others
 are still drawn. Nothing here runs in the tests: the pictures are files in the repository.
@@ -87,7 +89,34 @@ def site() -> str:
     return "docs/images/site.png"
 
 
-PICTURES = {"boundary": boundary, "graph": graph, "site": site}
+def backprop() -> str:
+    """backprop.html at 1280 px: the shared-subexpression example, stepped to step 3."""
+    from tests.browser import launch, missing_tools, serve
+
+    missing = missing_tools()
+    if missing is None and importlib.util.find_spec("pdoc") is None:
+        missing = "pdoc is not installed (pip install -r requirements-site.txt)"
+    if missing:
+        return f"skipped: {missing}"
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import build_site
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = build_site.build(Path(tmp) / "site")
+        with serve(out) as base, launch() as browser:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(f"{base}backprop.html?example=shared")
+            page.wait_for_function(
+                "['traced', 'error'].includes(document.body.dataset.status)", timeout=300_000
+            )
+            page.evaluate("matchBackprop.go(3)")
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(IMAGES / "backprop.png"))
+            page.close()
+    return "docs/images/backprop.png"
+
+
+PICTURES = {"boundary": boundary, "graph": graph, "site": site, "backprop": backprop}
 
 
 def main(argv: list[str] | None = None) -> int:
