@@ -9,19 +9,21 @@ Read the file for what you want to do:
 - `viz.py`: see the compute graph as a text tree or Graphviz drawing (`match.viz`, imported
   on first use so that `import match` stays cheap).
 - `summary.py`: a table of a model's layers, shapes and parameter counts (`match.nn.summary`).
+- `backprop.py`: step through backward node by node (`match.tools.trace_backward`).
 
 Nothing in the training path imports these modules.
 """
 
 from typing import Any
 
-__all__ = ["BackwardTrace", "trace_backward"]
+# No __all__: the API reference documents every tool module below this package.
+_LAZY = ("BackwardTrace", "trace_backward")
 
 
 def __getattr__(name: str) -> Any:
     """`trace_backward` and `BackwardTrace` (in `backprop.py`) are imported on first use, so
     that `import match` does not load them."""
-    if name in __all__:
+    if name in _LAZY:
         from . import backprop
 
         value = getattr(backprop, name)
