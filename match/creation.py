@@ -83,12 +83,19 @@ def mat(
     requires_grad: bool = True,
     dtype: Any = None,
     device: Any = None,
+    *,
+    name: str | None = None,
 ) -> Matrix:
     """A Matrix holding a copy of nested lists of numbers: `mat([[1, 2], [3, 4]])`.
-    `dtype=match.long` makes positions (class labels, indices): no gradient, ints in tolist."""
+    `dtype=match.long` makes positions (class labels, indices): no gradient, ints in tolist.
+    `name` labels it in `match.viz` and `match.tools.trace_backward` (`name="w"`)."""
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"mat: name must be a str or None, got {type(name).__name__}")
     if check_dtype(dtype, "mat") and requires_grad is True:
         requires_grad = False  # labels: torch's integer tensors never require grad
-    return _made(_from_values(values, requires_grad, "mat"), "mat", dtype, device)
+    out = _made(_from_values(values, requires_grad, "mat"), "mat", dtype, device)
+    out.name = name
+    return out
 
 
 def tensor(

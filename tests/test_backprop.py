@@ -397,3 +397,11 @@ def test_main_dispatches_backprop(capsys: Any) -> None:
 
     assert main(["backprop", "x = match.mat([[2.0]])\nloss = (x * 3.0).sum()"]) == 0
     assert "x (leaf) #0 (1, 1): [[3]]" in capsys.readouterr().out
+
+
+def test_a_leaf_named_by_mat_keeps_its_name_in_the_trace() -> None:
+    w = match.mat([[1.0, 2.0]], name="w")
+    trace = match.tools.trace_backward((w * w).sum())
+    assert [n["name"] for n in trace.nodes if n["leaf"]] == ["w"]
+    with pytest.raises(TypeError, match="mat: name must be a str"):
+        match.mat([[1.0]], name=3)
