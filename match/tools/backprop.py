@@ -312,7 +312,6 @@ def trace_backward(loss: Matrix, gradient: Any = None, retain_graph: bool = Fals
     def start_step(node: Node) -> None:
         if id(node) not in ids:  # a backward inside a closure (checkpoint's): part of this step
             return
-        assert node._grad is not None
         step = {
             "node": ids[id(node)],
             "op": node.op,
@@ -334,7 +333,6 @@ def trace_backward(loss: Matrix, gradient: Any = None, retain_graph: bool = Fals
             before = None if m._grad is None else m._grad.tolist()
             sent = g.tolist()
             accumulate(m, g)
-            assert m._grad is not None
             after = m._grad.tolist()
             step["updates"].append(
                 {"input": ids[id(m)], "before": before, "after": after, "sent": sent}
